@@ -1,0 +1,319 @@
+//! Credentials and the per-request [`Principal`].
+//!
+//! The principal is built once per request from the credential and is the only source of the
+//! tenant. Tokens this server issues are HS256 JWTs carrying the user (`sub`) and the tenant
+//! (`tid`); roles are *not* trusted from the token but read from the membership at request time,
+//! so a role change or a suspension takes effect at once.
+
+use std::collections::BTreeSet;
+
+use async_graphql::Enum;
+use chrono::Utc;
+use entity::platform::{self, membership};
+use entity::{TenantDb, TenantId};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter};
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::config::AuthSettings;
+use crate::error::{AppError, AppResult};
+
+/// What a principal may do. One variant per domain action; built-in roles are named sets of
+/// these. Field descriptions in the schema say which permission a field needs.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Permission {
+    /// Read the tenant's settings.
+    ViewTenant,
+    /// Change the tenant's settings.
+    ManageTenant,
+    /// Read organisation units.
+    ViewOrganisation,
+    /// Create and change organisation units.
+    ManageOrganisation,
+    /// Read the core employee records.
+    ViewEmployees,
+    /// Create and change the core employee records.
+    ManageEmployees,
+    /// Use GraphiQL and introspection.
+    ExploreSchema,
+}
+
+/// The built-in roles. Tenants will be able to define their own as named sets of permissions.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BuiltinRole {
+    /// Everything within the tenant.
+    TenantAdmin,
+    /// Read-only access to everything.
+    Auditor,
+    /// Self-service: the organisation directory.
+    Employee,
+}
+
+impl BuiltinRole {
+    /// The role's name as stored in memberships (`tenant_admin`, ...).
+    pub fn key(self) -> &'static str {
+        match self {
+            BuiltinRole::TenantAdmin => "tenant_admin",
+            BuiltinRole::Auditor => "auditor",
+            BuiltinRole::Employee => "employee",
+        }
+    }
+
+    /// Finds a built-in role by its stored name.
+    pub fn from_key(key: &str) -> Option<Self> {
+        [
+            BuiltinRole::TenantAdmin,
+            BuiltinRole::Auditor,
+            BuiltinRole::Employee,
+        ]
+        .into_iter()
+        .find(|r| r.key() == key)
+    }
+
+    /// The permissions the role grants.
+    pub fn permissions(self) -> &'static [Permission] {
+        use Permission::*;
+        match self {
+            BuiltinRole::TenantAdmin => &[
+                ViewTenant,
+                ManageTenant,
+                ViewOrganisation,
+                ManageOrganisation,
+                ViewEmployees,
+                ManageEmployees,
+                ExploreSchema,
+            ],
+            BuiltinRole::Auditor => &[ViewTenant, ViewOrganisation, ViewEmployees, ExploreSchema],
+            BuiltinRole::Employee => &[ViewTenant, ViewOrganisation, ViewEmployees],
+        }
+    }
+}
+
+/// Who is calling.
+#[derive(Clone, Debug)]
+pub struct Principal {
+    /// The tenant every query of this request is scoped to.
+    pub tenant: TenantId,
+    /// The signed-in user.
+    pub user_id: Uuid,
+    /// The membership that grants the roles.
+    pub membership_id: Uuid,
+    /// Role names held.
+    pub roles: Vec<String>,
+    /// The union of the roles' permissions.
+    pub permissions: BTreeSet<Permission>,
+}
+
+impl Principal {
+    /// Whether the principal holds a permission.
+    pub fn can(&self, p: Permission) -> bool {
+        self.permissions.contains(&p)
+    }
+
+    /// Fails with `FORBIDDEN` unless the principal holds the permission.
+    pub fn require(&self, p: Permission) -> AppResult<()> {
+        if self.can(p) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(format!(
+                "this needs the {} permission",
+                permission_name(p)
+            )))
+        }
+    }
+}
+
+/// The SCREAMING_CASE name of a permission, as in the schema.
+pub fn permission_name(p: Permission) -> String {
+    let debug = format!("{p:?}");
+    let mut out = String::with_capacity(debug.len() + 4);
+    for (i, ch) in debug.chars().enumerate() {
+        if ch.is_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(ch.to_ascii_uppercase());
+    }
+    out
+}
+
+/// The claims of tokens this server issues.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Claims {
+    /// The user id.
+    pub sub: String,
+    /// The tenant id.
+    pub tid: Uuid,
+    /// Issuer.
+    pub iss: String,
+    /// Audience.
+    pub aud: String,
+    /// Expiry, seconds since the epoch.
+    pub exp: i64,
+    /// Not before, seconds since the epoch.
+    pub nbf: i64,
+    /// Issued at, seconds since the epoch.
+    pub iat: i64,
+    /// Token id.
+    pub jti: String,
+}
+
+/// Issues and verifies this server's tokens.
+#[derive(Clone)]
+pub struct TokenService {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    issuer: String,
+    audience: String,
+    default_ttl: i64,
+}
+
+impl TokenService {
+    /// Builds the service from the auth settings.
+    pub fn new(settings: &AuthSettings) -> Self {
+        let secret = settings.jwt_secret.expose_secret().as_bytes();
+        // The algorithm is pinned: a token that names another one (including `none`) fails.
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[&settings.issuer]);
+        validation.set_audience(&[&settings.audience]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+        validation.validate_nbf = true;
+        validation.leeway = settings.leeway_seconds;
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            issuer: settings.issuer.clone(),
+            audience: settings.audience.clone(),
+            default_ttl: i64::try_from(settings.access_token_ttl_seconds).unwrap_or(900),
+        }
+    }
+
+    /// Issues a token for a user in a tenant, valid for `ttl_seconds` (the configured access-token
+    /// lifetime when `None`).
+    pub fn issue(
+        &self,
+        user_id: Uuid,
+        tenant: TenantId,
+        ttl_seconds: Option<i64>,
+    ) -> AppResult<String> {
+        let now = Utc::now().timestamp();
+        let claims = Claims {
+            sub: user_id.to_string(),
+            tid: tenant.uuid(),
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            exp: now + ttl_seconds.unwrap_or(self.default_ttl),
+            nbf: now,
+            iat: now,
+            jti: Uuid::now_v7().to_string(),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(AppError::internal)
+    }
+
+    /// Verifies a token's signature and registered claims.
+    pub fn verify(&self, token: &str) -> AppResult<Claims> {
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map(|data| data.claims)
+            .map_err(|e| {
+                use jsonwebtoken::errors::ErrorKind;
+                let why = match e.kind() {
+                    ErrorKind::ExpiredSignature => "the token has expired",
+                    ErrorKind::ImmatureSignature => "the token is not valid yet",
+                    ErrorKind::InvalidIssuer => "the token has the wrong issuer",
+                    ErrorKind::InvalidAudience => "the token has the wrong audience",
+                    ErrorKind::InvalidAlgorithm => {
+                        "the token uses an algorithm that is not accepted"
+                    }
+                    ErrorKind::MissingRequiredClaim(_) => "the token lacks a required claim",
+                    _ => "the token is invalid",
+                };
+                AppError::Unauthenticated(why.into())
+            })
+    }
+}
+
+/// Turns a verified token into a principal: the tenant must exist and be active, and the user
+/// must hold an active membership in it. Every failure answers the same way, so a caller cannot
+/// tell a missing tenant from a missing membership.
+pub async fn principal_from_token(
+    db: &DatabaseConnection,
+    tokens: &TokenService,
+    token: &str,
+) -> AppResult<Principal> {
+    let claims = tokens.verify(token)?;
+    let refused =
+        || AppError::Unauthenticated("the credential is not valid for any active tenant".into());
+    let user_id = Uuid::parse_str(&claims.sub).map_err(|_| refused())?;
+    let tenant = platform::find_tenant(db, claims.tid)
+        .await?
+        .ok_or_else(refused)?;
+    if tenant.status != "active" {
+        return Err(refused());
+    }
+    let tenant_id = TenantId(tenant.id);
+    let tdb = TenantDb::new(db.clone(), tenant_id);
+    let member = tdb
+        .read(async |tx| {
+            tx.one(
+                tx.select::<membership::Entity>()
+                    .refine(|q| q.filter(membership::Column::UserId.eq(user_id))),
+            )
+            .await
+        })
+        .await?
+        .ok_or_else(refused)?;
+    if member.status != "active" || member.archived_at.is_some() {
+        return Err(refused());
+    }
+    let permissions = member
+        .roles
+        .0
+        .iter()
+        .filter_map(|r| BuiltinRole::from_key(r))
+        .flat_map(|r| r.permissions().iter().copied())
+        .collect();
+    Ok(Principal {
+        tenant: tenant_id,
+        user_id,
+        membership_id: member.id,
+        roles: member.roles.0,
+        permissions,
+    })
+}
+
+/// Reads the bearer credential from an `Authorization` header value.
+pub fn bearer(header: &str) -> AppResult<&str> {
+    let (scheme, rest) = header.split_once(' ').unwrap_or((header, ""));
+    if !scheme.eq_ignore_ascii_case("bearer") || rest.trim().is_empty() {
+        return Err(AppError::Unauthenticated(
+            "the Authorization header must be `Bearer <token>`".into(),
+        ));
+    }
+    Ok(rest.trim())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permission_names_are_screaming_case() {
+        assert_eq!(
+            permission_name(Permission::ManageOrganisation),
+            "MANAGE_ORGANISATION"
+        );
+        assert_eq!(permission_name(Permission::ExploreSchema), "EXPLORE_SCHEMA");
+    }
+
+    #[test]
+    fn bearer_parsing() {
+        assert_eq!(bearer("Bearer abc").ok(), Some("abc"));
+        assert_eq!(bearer("bearer  abc ").ok(), Some("abc"));
+        assert!(bearer("Basic abc").is_err());
+        assert!(bearer("Bearer").is_err());
+    }
+}

@@ -1,0 +1,411 @@
+//! Typed, layered configuration.
+//!
+//! Layers, lowest first: built-in defaults, an optional TOML file (`--config` or
+//! `URAKATA_CONFIG`), then environment variables: `URAKATA_<SECTION>__<KEY>` (for example
+//! `URAKATA_HTTP__PORT=9000`) and the conventional `DATABASE_URL` and `REDIS_URL`. Unknown keys in
+//! any layer are rejected, so a typo cannot silently leave a default in place. Secrets are
+//! [`SecretString`]s: they never appear in `Debug` output or logs.
+
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+/// The JWT signing secret used when none is configured. It is public (it is in this file), so
+/// production mode refuses to start with it.
+pub const DEV_JWT_SECRET: &str = "urakata-development-signing-secret-do-not-use-in-production";
+
+/// Whether the server runs for development or production. Production refuses unsafe settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Local development and the embedded default: demo data and the development secret allowed.
+    #[default]
+    Development,
+    /// Production: requires a real signing secret, refuses demo data, logs JSON.
+    Production,
+}
+
+/// The whole configuration.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// `development` (default) or `production`.
+    pub mode: Mode,
+    /// The HTTP listener.
+    pub http: HttpSettings,
+    /// The database.
+    pub database: DatabaseSettings,
+    /// Redis; absent means the in-process cache of the embedded default.
+    pub redis: RedisSettings,
+    /// The read cache.
+    pub cache: CacheSettings,
+    /// Token signing and verification.
+    pub auth: AuthSettings,
+    /// Demo data.
+    pub demo: DemoSettings,
+    /// Logging.
+    pub log: LogSettings,
+    /// Request limits.
+    pub limits: LimitSettings,
+}
+
+/// The HTTP listener.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpSettings {
+    /// Address to bind.
+    pub host: String,
+    /// Port to bind; 0 picks a free one.
+    pub port: u16,
+    /// Worker threads; 0 means one per core.
+    pub workers: usize,
+    /// Seconds in-flight requests get to finish after SIGTERM.
+    pub shutdown_timeout_seconds: u64,
+    /// Whether `/graphiql` is served.
+    pub graphiql: bool,
+}
+
+/// The database connection.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseSettings {
+    /// `postgres://...` or `sqlite://...`; empty means the embedded SQLite file at `sqlite_path`.
+    /// Treated as a secret because it may carry a password.
+    #[serde(serialize_with = "serialize_secret_opt")]
+    pub url: Option<SecretString>,
+    /// Where the embedded SQLite database lives when no URL is set.
+    pub sqlite_path: PathBuf,
+    /// Largest number of pooled connections.
+    pub max_connections: u32,
+    /// Connections kept open when idle.
+    pub min_connections: u32,
+    /// Milliseconds to wait for a pooled connection before failing the request.
+    pub acquire_timeout_ms: u64,
+    /// Whether `serve` applies pending migrations at start.
+    pub migrate_on_start: bool,
+}
+
+/// Redis.
+#[derive(Clone, Debug, Deserialize, Serialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct RedisSettings {
+    /// `redis://...`; absent selects the in-process cache. Treated as a secret.
+    #[serde(serialize_with = "serialize_secret_opt")]
+    pub url: Option<SecretString>,
+    /// Milliseconds any single Redis command may take before it is abandoned.
+    pub timeout_ms: u64,
+}
+
+/// The read cache.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CacheSettings {
+    /// Entries held by the in-process cache.
+    pub max_entries: u64,
+    /// Default time to live of a cached value, in seconds.
+    pub ttl_seconds: u64,
+}
+
+/// Token signing and verification.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthSettings {
+    /// HS256 secret for the tokens this server issues (at least 32 characters).
+    #[serde(serialize_with = "serialize_secret")]
+    pub jwt_secret: SecretString,
+    /// `iss` claim of issued tokens, and the issuer accepted for them.
+    pub issuer: String,
+    /// `aud` claim of issued tokens, and the audience accepted for them.
+    pub audience: String,
+    /// Lifetime of access tokens, in seconds.
+    pub access_token_ttl_seconds: u64,
+    /// Allowed clock skew when checking `exp` and `nbf`, in seconds.
+    pub leeway_seconds: u64,
+}
+
+/// Demo data.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DemoSettings {
+    /// Create the demo tenant at start (once; later starts find it). Refused in production.
+    pub enabled: bool,
+}
+
+/// Logging.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSettings {
+    /// `pretty`, `json`, or `auto` (JSON in production, pretty otherwise).
+    pub format: LogFormat,
+    /// A `tracing` filter such as `info` or `info,sqlx=warn`; `RUST_LOG` overrides it.
+    pub filter: String,
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// JSON in production, pretty in development.
+    #[default]
+    Auto,
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Request limits, on by default.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitSettings {
+    /// Largest request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Deepest selection set.
+    pub max_depth: usize,
+    /// Highest query complexity (each field counts 1, lists multiply by their page size).
+    pub max_complexity: usize,
+    /// Longest a request may execute, in milliseconds.
+    pub timeout_ms: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            mode: Mode::Development,
+            http: HttpSettings::default(),
+            database: DatabaseSettings::default(),
+            redis: RedisSettings {
+                url: None,
+                timeout_ms: 250,
+            },
+            cache: CacheSettings::default(),
+            auth: AuthSettings::default(),
+            demo: DemoSettings { enabled: true },
+            log: LogSettings::default(),
+            limits: LimitSettings::default(),
+        }
+    }
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 8080,
+            workers: 0,
+            shutdown_timeout_seconds: 30,
+            graphiql: true,
+        }
+    }
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: None,
+            sqlite_path: PathBuf::from("data/urakata.db"),
+            max_connections: 20,
+            min_connections: 1,
+            acquire_timeout_ms: 5_000,
+            migrate_on_start: true,
+        }
+    }
+}
+
+impl Default for CacheSettings {
+    fn default() -> Self {
+        Self {
+            max_entries: 100_000,
+            ttl_seconds: 300,
+        }
+    }
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            jwt_secret: SecretString::from(DEV_JWT_SECRET),
+            issuer: "urakata".into(),
+            audience: "urakata-api".into(),
+            access_token_ttl_seconds: 900,
+            leeway_seconds: 30,
+        }
+    }
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Auto,
+            filter: "info,sqlx=warn,sea_orm=warn".into(),
+        }
+    }
+}
+
+impl Default for DemoSettings {
+    fn default() -> Self {
+        Self { enabled: true }
+    }
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 1024 * 1024,
+            max_depth: 12,
+            max_complexity: 5_000,
+            timeout_ms: 30_000,
+        }
+    }
+}
+
+/// Why a configuration was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A layer could not be read or had an unknown key or a value of the wrong type.
+    #[error("invalid configuration: {0}")]
+    Invalid(#[from] Box<figment::Error>),
+    /// The settings are readable but unsafe or inconsistent.
+    #[error("refusing to start: {0}")]
+    Refused(String),
+}
+
+impl Settings {
+    /// Loads the layers from the process environment and the optional file.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        Self::from_figment(Self::figment(file))
+    }
+
+    /// The layered sources, lowest first. Exposed so tests can inspect and extend it.
+    pub fn figment(file: Option<&Path>) -> Figment {
+        let mut fig = Figment::from(Serialized::defaults(Settings::default()));
+        let file = file
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::var_os("URAKATA_CONFIG").map(PathBuf::from));
+        if let Some(path) = file {
+            // `Toml::file` silently yields nothing for a missing file; a named file must exist.
+            fig = fig.merge(Toml::file_exact(path));
+        }
+        fig.merge(Env::prefixed("URAKATA_").ignore(&["config"]).split("__"))
+            .merge(
+                Env::raw()
+                    .only(&["database_url"])
+                    .map(|_| "database.url".into()),
+            )
+            .merge(Env::raw().only(&["redis_url"]).map(|_| "redis.url".into()))
+    }
+
+    /// Extracts and validates settings from a figment.
+    pub fn from_figment(fig: Figment) -> Result<Self, ConfigError> {
+        let settings: Settings = fig.extract().map_err(Box::new)?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Checks what types cannot: production safety and consistency.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let secret = self.auth.jwt_secret.expose_secret();
+        if self.mode == Mode::Production {
+            if secret == DEV_JWT_SECRET {
+                return Err(ConfigError::Refused(
+                    "production mode needs its own signing secret (set URAKATA_AUTH__JWT_SECRET)"
+                        .into(),
+                ));
+            }
+            if self.demo.enabled {
+                return Err(ConfigError::Refused(
+                    "production mode does not create demo data (set URAKATA_DEMO__ENABLED=false)"
+                        .into(),
+                ));
+            }
+            if self.database_url().is_none() {
+                return Err(ConfigError::Refused(
+                    "production mode needs PostgreSQL (set DATABASE_URL=postgres://...)".into(),
+                ));
+            }
+        }
+        if secret.len() < 32 {
+            return Err(ConfigError::Refused(
+                "auth.jwt_secret must be at least 32 characters".into(),
+            ));
+        }
+        if let Some(url) = self.database_url()
+            && !(url.starts_with("postgres://")
+                || url.starts_with("postgresql://")
+                || url.starts_with("sqlite:"))
+        {
+            return Err(ConfigError::Refused(
+                "database.url must start with postgres:// or sqlite:".into(),
+            ));
+        }
+        if let Some(url) = &self.redis.url
+            && !(url.expose_secret().starts_with("redis://")
+                || url.expose_secret().starts_with("rediss://"))
+        {
+            return Err(ConfigError::Refused(
+                "redis.url must start with redis:// or rediss://".into(),
+            ));
+        }
+        if self.limits.max_depth == 0
+            || self.limits.max_complexity == 0
+            || self.limits.max_body_bytes == 0
+        {
+            return Err(ConfigError::Refused("limits must be positive".into()));
+        }
+        if self.database.max_connections == 0
+            || self.database.min_connections > self.database.max_connections
+        {
+            return Err(ConfigError::Refused(
+                "database.max_connections must be positive and at least min_connections".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The configured database URL, if any (empty strings count as unset).
+    pub fn database_url(&self) -> Option<&str> {
+        self.database
+            .url
+            .as_ref()
+            .map(|s| s.expose_secret())
+            .filter(|s| !s.is_empty())
+    }
+
+    /// The configured Redis URL, if any (empty strings count as unset).
+    pub fn redis_url(&self) -> Option<&str> {
+        self.redis
+            .url
+            .as_ref()
+            .map(|s| s.expose_secret())
+            .filter(|s| !s.is_empty())
+    }
+
+    /// Whether logs should be JSON.
+    pub fn json_logs(&self) -> bool {
+        match self.log.format {
+            LogFormat::Json => true,
+            LogFormat::Pretty => false,
+            LogFormat::Auto => self.mode == Mode::Production,
+        }
+    }
+}
+
+/// Secrets serialize in clear only so that `Serialized::defaults` can carry the built-in defaults
+/// into figment (the only default secret is the public development one). Nothing else serializes
+/// `Settings`; `Debug` output masks every secret.
+fn serialize_secret<S: serde::Serializer>(secret: &SecretString, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(secret.expose_secret())
+}
+
+fn serialize_secret_opt<S: serde::Serializer>(
+    secret: &Option<SecretString>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match secret {
+        Some(v) => s.serialize_some(v.expose_secret()),
+        None => s.serialize_none(),
+    }
+}

@@ -1,0 +1,72 @@
+//! Opening the database and applying migrations.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
+
+use crate::config::Settings;
+
+/// Opens the configured database: PostgreSQL when `database.url` says so, otherwise the embedded
+/// SQLite file (its folder is created on first use).
+pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    let url = match settings.database_url() {
+        Some(url) => url.to_owned(),
+        None => {
+            let path = &settings.database.sqlite_path;
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("creating {}", dir.display()))?;
+            }
+            format!("sqlite://{}?mode=rwc", path.display())
+        }
+    };
+    let mut opts = ConnectOptions::new(url);
+    opts.max_connections(settings.database.max_connections)
+        .min_connections(settings.database.min_connections)
+        .acquire_timeout(Duration::from_millis(settings.database.acquire_timeout_ms))
+        .connect_timeout(Duration::from_millis(settings.database.acquire_timeout_ms))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|o| {
+            // WAL lets readers run beside the single writer; the busy timeout makes writers queue
+            // instead of failing with SQLITE_BUSY; foreign keys are off by default in SQLite.
+            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+    // The URL may hold a password, so it is not part of the error.
+    Database::connect(opts)
+        .await
+        .context("connecting to the database")
+}
+
+/// Applies pending migrations.
+pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    Migrator::up(db, None).await.context("applying migrations")
+}
+
+/// A short human name for the backend, for logs and `/readyz`.
+pub fn backend_name(db: &DatabaseConnection) -> &'static str {
+    match db.get_database_backend() {
+        DbBackend::Postgres => "postgres",
+        DbBackend::Sqlite => "sqlite",
+        _ => "other",
+    }
+}
+
+/// Connections in the pool: `(open, idle)`.
+pub fn pool_usage(db: &DatabaseConnection) -> (u32, usize) {
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let p = db.get_postgres_connection_pool();
+            (p.size(), p.num_idle())
+        }
+        DbBackend::Sqlite => {
+            let p = db.get_sqlite_connection_pool();
+            (p.size(), p.num_idle())
+        }
+        _ => (0, 0),
+    }
+}

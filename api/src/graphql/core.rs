@@ -1,0 +1,388 @@
+//! What every entity gets, written once: the per-request session, opaque global ids, Relay
+//! connections with keyset cursors, and DataLoaders.
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::marker::PhantomData;
+use std::sync::{Arc, Mutex};
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::{Context, ID, Interface, Object, SimpleObject};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use entity::{TenantDb, TenantScoped};
+use sea_orm::{ColumnTrait, ModelTrait, QueryFilter, QueryOrder, QuerySelect, Value};
+use uuid::Uuid;
+
+use crate::auth::{Permission, Principal};
+use crate::error::{AppError, AppResult, GqlResult};
+use crate::graphql::org::{Employee, OrgUnit};
+
+/// Default page size of every connection.
+pub const DEFAULT_PAGE: usize = 20;
+/// Largest page a client may ask for; more is an error, not a silent cap.
+pub const MAX_PAGE: usize = 100;
+
+/// Everything a signed-in request carries. Present in the request data only when the credential
+/// was verified; the tenant inside comes from that credential and nowhere else.
+pub struct Session {
+    /// Who is calling.
+    pub principal: Principal,
+    /// The database bound to the principal's tenant.
+    pub db: TenantDb,
+    loaders: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
+}
+
+impl Session {
+    /// A session for a verified principal.
+    pub fn new(principal: Principal, db: TenantDb) -> Self {
+        Self {
+            principal,
+            db,
+            loaders: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The by-id loader of entity `E`, created on first use and shared for the rest of the
+    /// request so that sibling resolvers batch into one query.
+    pub fn loader<E>(&self) -> Arc<DataLoader<ByIdLoader<E>>>
+    where
+        E: TenantScoped,
+        E::Model: Clone + Send + Sync,
+    {
+        let make = || {
+            Arc::new(DataLoader::new(
+                ByIdLoader::<E> {
+                    db: self.db.clone(),
+                    _e: PhantomData,
+                },
+                tokio::spawn,
+            ))
+        };
+        let Ok(mut map) = self.loaders.lock() else {
+            return make();
+        };
+        let entry = map
+            .entry(TypeId::of::<E>())
+            .or_insert_with(|| make() as Arc<dyn Any + Send + Sync>);
+        match entry.clone().downcast::<DataLoader<ByIdLoader<E>>>() {
+            Ok(loader) => loader,
+            Err(_) => make(),
+        }
+    }
+}
+
+/// Per-request data every request has, signed in or not.
+pub struct RequestInfo {
+    /// The request id, also in the `x-request-id` header and in error extensions.
+    pub request_id: String,
+}
+
+/// Shortcuts on the resolver context.
+pub trait ContextExt {
+    /// The signed-in session, or `UNAUTHENTICATED`.
+    fn session(&self) -> AppResult<&Session>;
+    /// The session if the principal holds `permission`, else `FORBIDDEN`.
+    fn authorize(&self, permission: Permission) -> AppResult<&Session>;
+}
+
+impl ContextExt for Context<'_> {
+    fn session(&self) -> AppResult<&Session> {
+        self.data_opt::<Session>()
+            .ok_or_else(|| AppError::Unauthenticated("sign in to use this field".into()))
+    }
+
+    fn authorize(&self, permission: Permission) -> AppResult<&Session> {
+        let session = self.session()?;
+        session.principal.require(permission)?;
+        Ok(session)
+    }
+}
+
+/// Opaque global ids: base64url of `Type:uuid`.
+pub struct GlobalId;
+
+impl GlobalId {
+    /// Encodes a type name and UUID.
+    pub fn encode(type_name: &str, id: Uuid) -> ID {
+        ID(URL_SAFE_NO_PAD.encode(format!("{type_name}:{id}")))
+    }
+
+    /// Decodes a global id into its type name and UUID; `None` when malformed.
+    pub fn decode(id: &str) -> Option<(String, Uuid)> {
+        let raw = URL_SAFE_NO_PAD.decode(id).ok()?;
+        let text = String::from_utf8(raw).ok()?;
+        let (ty, uuid) = text.split_once(':')?;
+        Some((ty.to_owned(), Uuid::parse_str(uuid).ok()?))
+    }
+
+    /// Decodes a global id that must be of entity `E`. Malformed ids and ids of another type
+    /// answer `None`, exactly like ids that do not exist.
+    pub fn decode_for<E: TenantScoped>(id: &str) -> Option<Uuid> {
+        Self::decode(id)
+            .filter(|(ty, _)| ty == E::TYPE_NAME)
+            .map(|(_, uuid)| uuid)
+    }
+}
+
+/// Reads the `id` of a tenant-owned model.
+pub fn model_id<E: TenantScoped>(model: &E::Model) -> Option<Uuid> {
+    match model.get(E::id_column()) {
+        Value::Uuid(Some(u)) => Some(u),
+        _ => None,
+    }
+}
+
+/// Loads tenant-owned rows by id for one request, inside the request's tenant.
+pub struct ByIdLoader<E> {
+    db: TenantDb,
+    _e: PhantomData<fn() -> E>,
+}
+
+impl<E> Loader<Uuid> for ByIdLoader<E>
+where
+    E: TenantScoped,
+    E::Model: Clone + Send + Sync,
+{
+    type Value = E::Model;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, E::Model>, Self::Error> {
+        let rows = self
+            .db
+            .read(async |tx| tx.get_many::<E>(keys).await)
+            .await
+            .map_err(|e| Arc::new(e.into()))?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|m| model_id::<E>(&m).map(|id| (id, m)))
+            .collect())
+    }
+}
+
+/// Loads one row through the request's loader; `None` when missing or in another tenant.
+pub async fn load_one<E>(ctx: &Context<'_>, id: Option<Uuid>) -> AppResult<Option<E::Model>>
+where
+    E: TenantScoped,
+    E::Model: Clone + Send + Sync,
+{
+    let Some(id) = id else { return Ok(None) };
+    ctx.session()?
+        .loader::<E>()
+        .load_one(id)
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{:?}", e)))
+}
+
+/// The extra connection field every list has.
+#[derive(SimpleObject)]
+pub struct ConnectionTotal {
+    /// How many rows match, across all pages. Computed only when asked for.
+    pub total_count: Option<u64>,
+}
+
+/// A page of a connection.
+pub type Page<N> = Connection<String, N, ConnectionTotal>;
+
+/// Pagination arguments, validated.
+pub struct PageArgs {
+    /// `first` or `last`, whichever was given (default 20).
+    pub size: usize,
+    /// Whether the page counts backwards from `before` (or from the end).
+    pub backwards: bool,
+    /// The cursor to start after (forwards) or before (backwards).
+    pub cursor: Option<Uuid>,
+}
+
+impl PageArgs {
+    /// Checks the Relay arguments: not both directions, sizes within `0..=100`, cursors
+    /// well-formed.
+    pub fn parse(
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> AppResult<Self> {
+        if first.is_some() && last.is_some() {
+            return Err(AppError::BadRequest(
+                "pass either `first` or `last`, not both".into(),
+            ));
+        }
+        if (first.is_some() && before.is_some()) || (last.is_some() && after.is_some()) {
+            return Err(AppError::BadRequest(
+                "`first` goes with `after`, `last` with `before`".into(),
+            ));
+        }
+        if after.is_some() && before.is_some() {
+            return Err(AppError::BadRequest(
+                "pass either `after` or `before`, not both".into(),
+            ));
+        }
+        let backwards = last.is_some() || before.is_some();
+        let size = match first.or(last) {
+            None => DEFAULT_PAGE,
+            Some(n) if n < 0 => {
+                return Err(AppError::BadRequest(
+                    "page size must not be negative".into(),
+                ));
+            }
+            Some(n) if n as usize > MAX_PAGE => {
+                return Err(AppError::BadRequest(format!(
+                    "page size {n} is above the maximum of {MAX_PAGE}"
+                )));
+            }
+            Some(n) => n as usize,
+        };
+        let cursor = match after.or(before) {
+            None => None,
+            Some(c) => Some(
+                decode_cursor(&c).ok_or_else(|| AppError::BadRequest("malformed cursor".into()))?,
+            ),
+        };
+        Ok(Self {
+            size,
+            backwards,
+            cursor,
+        })
+    }
+}
+
+fn encode_cursor(id: Uuid) -> String {
+    URL_SAFE_NO_PAD.encode(id.as_bytes())
+}
+
+fn decode_cursor(cursor: &str) -> Option<Uuid> {
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
+    Uuid::from_slice(&bytes).ok()
+}
+
+/// Lists the tenant's rows of `E` as a connection ordered by id (ids are UUIDv7, so this is
+/// creation order), with keyset cursors. `refine` adds the caller's filters; `wrap` turns a row
+/// into its GraphQL type.
+pub async fn list<E, N>(
+    ctx: &Context<'_>,
+    session: &Session,
+    args: PageArgs,
+    refine: impl Fn(sea_orm::Select<E>) -> sea_orm::Select<E> + Send + Sync,
+    wrap: impl Fn(E::Model) -> N,
+) -> AppResult<Page<N>>
+where
+    E: TenantScoped,
+    E::Model: Sync,
+    N: async_graphql::OutputType,
+{
+    let want_total = ctx.look_ahead().field("totalCount").exists();
+    let id_col = E::id_column();
+    let PageArgs {
+        size,
+        backwards,
+        cursor,
+    } = args;
+    let (rows, total) = session
+        .db
+        .read(async |tx| {
+            let page = tx.select::<E>().refine(|q| {
+                let q = refine(q);
+                let q = match (cursor, backwards) {
+                    (Some(c), false) => q.filter(id_col.gt(c)),
+                    (Some(c), true) => q.filter(id_col.lt(c)),
+                    (None, _) => q,
+                };
+                let q = if backwards {
+                    q.order_by_desc(id_col)
+                } else {
+                    q.order_by_asc(id_col)
+                };
+                q.limit(size as u64 + 1)
+            });
+            let rows = tx.all(page).await?;
+            let total = if want_total {
+                Some(tx.count(tx.select::<E>().refine(&refine)).await?)
+            } else {
+                None
+            };
+            Ok((rows, total))
+        })
+        .await?;
+    let has_more = rows.len() > size;
+    let mut rows: Vec<_> = rows.into_iter().take(size).collect();
+    if backwards {
+        rows.reverse();
+    }
+    let (has_previous, has_next) = if backwards {
+        (has_more, cursor.is_some())
+    } else {
+        (cursor.is_some(), has_more)
+    };
+    let mut conn = Connection::with_additional_fields(
+        has_previous,
+        has_next,
+        ConnectionTotal { total_count: total },
+    );
+    for row in rows {
+        let id = model_id::<E>(&row)
+            .ok_or_else(|| AppError::internal(anyhow::anyhow!("row without id")))?;
+        conn.edges.push(Edge::new(encode_cursor(id), wrap(row)));
+    }
+    Ok(conn)
+}
+
+/// Any object with a global id.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID", desc = "The opaque global id."))]
+pub enum Node {
+    /// An organisation unit.
+    OrgUnit(OrgUnit),
+    /// An employee.
+    Employee(Employee),
+}
+
+/// `node` and `nodes`: resolve any global id inside the caller's tenant.
+#[derive(Default)]
+pub struct NodeQuery;
+
+#[Object]
+impl NodeQuery {
+    /// Fetches any object by its global id. Ids of other tenants, of unknown types and malformed
+    /// ids all answer `null`, like ids that do not exist. Needs the view permission of the
+    /// object's type.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Node>> {
+        Ok(resolve_node(ctx, &id).await?)
+    }
+
+    /// Fetches several objects by global id, in the order asked; unknown ids give `null`.
+    async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> GqlResult<Vec<Option<Node>>> {
+        if ids.len() > MAX_PAGE {
+            return Err(AppError::BadRequest(format!("at most {MAX_PAGE} ids per call")).into());
+        }
+        let mut out = Vec::with_capacity(ids.len());
+        for id in &ids {
+            out.push(resolve_node(ctx, id).await?);
+        }
+        Ok(out)
+    }
+}
+
+async fn resolve_node(ctx: &Context<'_>, id: &ID) -> GqlResult<Option<Node>> {
+    let session = ctx.session()?;
+    let Some((ty, uuid)) = GlobalId::decode(id) else {
+        return Ok(None);
+    };
+    use entity::org::{employee, org_unit};
+    Ok(match ty.as_str() {
+        t if t == <org_unit::Entity as TenantScoped>::TYPE_NAME => {
+            session.principal.require(Permission::ViewOrganisation)?;
+            load_one::<org_unit::Entity>(ctx, Some(uuid))
+                .await?
+                .map(|m| Node::OrgUnit(OrgUnit(m)))
+        }
+        t if t == <employee::Entity as TenantScoped>::TYPE_NAME => {
+            session.principal.require(Permission::ViewEmployees)?;
+            load_one::<employee::Entity>(ctx, Some(uuid))
+                .await?
+                .map(|m| Node::Employee(Employee(m)))
+        }
+        _ => None,
+    })
+}

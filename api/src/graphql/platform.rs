@@ -1,0 +1,333 @@
+//! The platform domain in the schema: who am I, my tenant and its settings, and a liveness
+//! subscription.
+
+use std::time::Duration;
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject, Subscription};
+use chrono::{DateTime, Utc};
+use entity::platform::{self, tenant};
+use futures_util::Stream;
+use sea_orm::{ActiveValue::Set, IntoActiveModel};
+
+use crate::auth::Permission;
+use crate::error::{AppError, GqlResult};
+use crate::graphql::core::{ContextExt, GlobalId};
+use crate::state::AppState;
+
+/// A tenant: the client company the caller belongs to.
+pub struct Tenant(pub tenant::Model);
+
+#[Object]
+impl Tenant {
+    /// The opaque global id.
+    async fn id(&self) -> ID {
+        GlobalId::encode("Tenant", self.0.id)
+    }
+    /// Short unique handle used by operators.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+    /// Display name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// ISO 4217 code of the currency the books are kept in.
+    async fn base_currency(&self) -> &str {
+        &self.0.base_currency
+    }
+    /// Month (1-12) in which the fiscal year starts.
+    async fn fiscal_year_start_month(&self) -> i16 {
+        self.0.fiscal_year_start_month
+    }
+    /// IANA time zone name.
+    async fn time_zone(&self) -> &str {
+        &self.0.time_zone
+    }
+    /// BCP 47 locale.
+    async fn locale(&self) -> &str {
+        &self.0.locale
+    }
+    /// Whether the tenant is active.
+    async fn status(&self) -> TenantStatus {
+        if self.0.status == "active" {
+            TenantStatus::Active
+        } else {
+            TenantStatus::Suspended
+        }
+    }
+    /// Whether this is the demo tenant.
+    async fn is_demo(&self) -> bool {
+        self.0.is_demo
+    }
+    /// When the tenant was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// Whether a tenant may be used.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum TenantStatus {
+    /// In service.
+    Active,
+    /// Suspended by the platform operator; its credentials are refused.
+    Suspended,
+}
+
+/// The signed-in principal.
+#[derive(SimpleObject)]
+pub struct Viewer {
+    /// The user's global id.
+    pub user_id: ID,
+    /// The user's email.
+    pub email: String,
+    /// The user's display name.
+    pub display_name: String,
+    /// Role names held in this tenant.
+    pub roles: Vec<String>,
+    /// Permissions granted by those roles.
+    pub permissions: Vec<Permission>,
+}
+
+/// The platform's queries.
+#[derive(Default)]
+pub struct PlatformQuery;
+
+#[Object]
+impl PlatformQuery {
+    /// The signed-in principal. Needs only a valid credential.
+    async fn viewer(&self, ctx: &Context<'_>) -> GqlResult<Viewer> {
+        let session = ctx.session()?;
+        let state = ctx
+            .data::<AppState>()
+            .map_err(|e| AppError::internal(anyhow::anyhow!("{}", e.message)))?;
+        let user = platform::find_user(&state.db, session.principal.user_id)
+            .await?
+            .ok_or_else(|| AppError::Unauthenticated("the user no longer exists".into()))?;
+        Ok(Viewer {
+            user_id: GlobalId::encode("User", user.id),
+            email: user.email,
+            display_name: user.display_name,
+            roles: session.principal.roles.clone(),
+            permissions: session.principal.permissions.iter().copied().collect(),
+        })
+    }
+
+    /// The caller's tenant and its settings. Needs `VIEW_TENANT`.
+    async fn tenant(&self, ctx: &Context<'_>) -> GqlResult<Tenant> {
+        let session = ctx.authorize(Permission::ViewTenant)?;
+        let state = ctx
+            .data::<AppState>()
+            .map_err(|e| AppError::internal(anyhow::anyhow!("{}", e.message)))?;
+        let t = platform::find_tenant(&state.db, session.principal.tenant.uuid())
+            .await?
+            .ok_or(AppError::NotFound("tenant"))?;
+        Ok(Tenant(t))
+    }
+
+    /// The server's version. Open to everyone, signed in or not.
+    async fn server_version(&self) -> &'static str {
+        env!("CARGO_PKG_VERSION")
+    }
+}
+
+/// Changes to the tenant's settings; omitted fields stay as they are.
+#[derive(InputObject)]
+pub struct UpdateTenantSettingsInput {
+    /// New display name (1-200 characters).
+    pub name: Option<String>,
+    /// New base currency, an ISO 4217 code such as `JPY`.
+    pub base_currency: Option<String>,
+    /// New fiscal-year start month (1-12).
+    pub fiscal_year_start_month: Option<i32>,
+    /// New IANA time zone, such as `Asia/Tokyo`.
+    pub time_zone: Option<String>,
+    /// New BCP 47 locale, such as `ja-JP`.
+    pub locale: Option<String>,
+}
+
+/// What can be wrong with a platform input.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum PlatformErrorCode {
+    /// The value is malformed or out of range.
+    Invalid,
+    /// A required value is missing or empty.
+    Required,
+}
+
+/// A problem with one field of the input.
+#[derive(SimpleObject, Debug)]
+pub struct PlatformError {
+    /// Path to the field in the input, e.g. `["baseCurrency"]`.
+    pub field: Vec<String>,
+    /// What is wrong.
+    pub code: PlatformErrorCode,
+    /// A human-readable explanation.
+    pub message: String,
+}
+
+/// The result of `updateTenantSettings`.
+#[derive(SimpleObject)]
+pub struct UpdateTenantSettingsPayload {
+    /// The tenant after the change; `null` when there were errors.
+    pub tenant: Option<Tenant>,
+    /// Problems with the input; empty on success. Nothing changes when there are any.
+    pub errors: Vec<PlatformError>,
+}
+
+/// The platform's mutations.
+#[derive(Default)]
+pub struct PlatformMutation;
+
+#[Object]
+impl PlatformMutation {
+    /// Changes the caller's tenant settings. Needs `MANAGE_TENANT`.
+    async fn update_tenant_settings(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateTenantSettingsInput,
+    ) -> GqlResult<UpdateTenantSettingsPayload> {
+        let session = ctx.authorize(Permission::ManageTenant)?;
+        let errors = validate_settings(&input);
+        if !errors.is_empty() {
+            return Ok(UpdateTenantSettingsPayload {
+                tenant: None,
+                errors,
+            });
+        }
+        let state = ctx
+            .data::<AppState>()
+            .map_err(|e| AppError::internal(anyhow::anyhow!("{}", e.message)))?;
+        let current = platform::find_tenant(&state.db, session.principal.tenant.uuid())
+            .await?
+            .ok_or(AppError::NotFound("tenant"))?;
+        let mut am = current.into_active_model();
+        if let Some(v) = input.name {
+            am.name = Set(v.trim().to_owned());
+        }
+        if let Some(v) = input.base_currency {
+            am.base_currency = Set(v);
+        }
+        if let Some(v) = input.fiscal_year_start_month {
+            am.fiscal_year_start_month = Set(v as i16);
+        }
+        if let Some(v) = input.time_zone {
+            am.time_zone = Set(v);
+        }
+        if let Some(v) = input.locale {
+            am.locale = Set(v);
+        }
+        am.updated_at = Set(Utc::now());
+        let updated = platform::update_tenant(&state.db, am).await?;
+        Ok(UpdateTenantSettingsPayload {
+            tenant: Some(Tenant(updated)),
+            errors: Vec::new(),
+        })
+    }
+}
+
+fn validate_settings(input: &UpdateTenantSettingsInput) -> Vec<PlatformError> {
+    let mut errors = Vec::new();
+    let mut bad = |field: &str, code, message: &str| {
+        errors.push(PlatformError {
+            field: vec![field.to_owned()],
+            code,
+            message: message.to_owned(),
+        })
+    };
+    if let Some(name) = &input.name {
+        let len = name.trim().chars().count();
+        if len == 0 {
+            bad(
+                "name",
+                PlatformErrorCode::Required,
+                "the name must not be empty",
+            );
+        } else if len > 200 {
+            bad(
+                "name",
+                PlatformErrorCode::Invalid,
+                "the name must be at most 200 characters",
+            );
+        }
+    }
+    if let Some(c) = &input.base_currency
+        && !(c.len() == 3 && c.chars().all(|ch| ch.is_ascii_uppercase()))
+    {
+        bad(
+            "baseCurrency",
+            PlatformErrorCode::Invalid,
+            "the currency must be an ISO 4217 code such as JPY",
+        );
+    }
+    if let Some(m) = input.fiscal_year_start_month
+        && !(1..=12).contains(&m)
+    {
+        bad(
+            "fiscalYearStartMonth",
+            PlatformErrorCode::Invalid,
+            "the month must be between 1 and 12",
+        );
+    }
+    if let Some(tz) = &input.time_zone {
+        let shaped = !tz.is_empty()
+            && tz.len() <= 64
+            && tz
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "/_+-".contains(c))
+            && (tz == "UTC" || tz.contains('/'));
+        if !shaped {
+            bad(
+                "timeZone",
+                PlatformErrorCode::Invalid,
+                "the time zone must be an IANA name such as Asia/Tokyo",
+            );
+        }
+    }
+    if let Some(l) = &input.locale {
+        let mut parts = l.split('-');
+        let lang_ok = parts.next().is_some_and(|p| {
+            (2..=3).contains(&p.len()) && p.chars().all(|c| c.is_ascii_lowercase())
+        });
+        let rest_ok = parts
+            .all(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
+        if !(lang_ok && rest_ok) {
+            bad(
+                "locale",
+                PlatformErrorCode::Invalid,
+                "the locale must be a BCP 47 tag such as ja-JP",
+            );
+        }
+    }
+    errors
+}
+
+/// The platform's subscriptions.
+#[derive(Default)]
+pub struct PlatformSubscription;
+
+#[Subscription]
+impl PlatformSubscription {
+    /// Emits the server time every `intervalSeconds` (1-300, default 10): a liveness probe for
+    /// live connections. Needs a valid credential.
+    async fn heartbeat(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 10)] interval_seconds: i32,
+    ) -> Result<impl Stream<Item = DateTime<Utc>> + use<>, async_graphql::Error> {
+        ctx.session()?;
+        if !(1..=300).contains(&interval_seconds) {
+            return Err(
+                AppError::BadRequest("intervalSeconds must be between 1 and 300".into()).into(),
+            );
+        }
+        let period = Duration::from_secs(interval_seconds as u64);
+        Ok(futures_util::stream::unfold(
+            tokio::time::interval(period),
+            |mut timer| async move {
+                timer.tick().await;
+                Some((Utc::now(), timer))
+            },
+        ))
+    }
+}

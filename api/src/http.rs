@@ -1,0 +1,446 @@
+//! HTTP endpoints: GraphQL over HTTP and WebSocket, GraphiQL, health, readiness and metrics.
+
+use std::time::{Duration, Instant};
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::{Data, ErrorExtensionValues, ServerError, Value};
+use async_graphql_actix_web::GraphQLSubscription;
+use entity::TenantDb;
+use serde_json::json;
+use tracing_actix_web::RequestId;
+
+use crate::auth::{self, Permission};
+use crate::error::{AppError, ErrorCode};
+use crate::graphql::AppSchema;
+use crate::graphql::core::{RequestInfo, Session};
+use crate::state::AppState;
+
+/// The media type of the GraphQL-over-HTTP spec.
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+
+/// Registers every route.
+pub fn routes(cfg: &mut web::ServiceConfig, graphiql: bool) {
+    cfg.route("/graphql", web::post().to(graphql_post))
+        .route("/graphql", web::get().to(graphql_get))
+        .route("/graphql/ws", web::get().to(graphql_ws))
+        .route("/healthz", web::get().to(healthz))
+        .route("/readyz", web::get().to(readyz))
+        .route("/metrics", web::get().to(metrics));
+    if graphiql {
+        cfg.route("/graphiql", web::get().to(graphiql_page))
+            .route("/graphiql/assets/{file}", web::get().to(graphiql_asset));
+    }
+}
+
+/// The id `tracing-actix-web` gave this request.
+pub fn request_id(req: &HttpRequest) -> String {
+    req.extensions()
+        .get::<RequestId>()
+        .map(|id| id.to_string())
+        .unwrap_or_default()
+}
+
+/// A response made only of errors, in the GraphQL response shape, for failures before execution.
+fn error_response(req: &HttpRequest, code: ErrorCode, message: &str) -> HttpResponse {
+    let body = json!({
+        "errors": [{
+            "message": message,
+            "extensions": { "code": code.as_str(), "requestId": request_id(req) }
+        }]
+    });
+    let status = StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+    let mut resp = HttpResponse::build(status);
+    if code == ErrorCode::Unauthenticated {
+        resp.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+    }
+    resp.content_type(response_media_type(req))
+        .body(body.to_string())
+}
+
+/// `application/graphql-response+json` when the client accepts it, else `application/json`.
+fn response_media_type(req: &HttpRequest) -> &'static str {
+    let accept = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if accept.contains(GRAPHQL_RESPONSE_JSON) {
+        GRAPHQL_RESPONSE_JSON
+    } else {
+        "application/json"
+    }
+}
+
+async fn graphql_post(
+    req: HttpRequest,
+    mut payload: web::Payload,
+    state: web::Data<AppState>,
+    schema: web::Data<AppSchema>,
+) -> HttpResponse {
+    use futures_util::StreamExt;
+    // The body is read here, not by an extractor, so an oversized body gets the same error shape
+    // as every other failure.
+    let limit = state.settings.limits.max_body_bytes;
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let Ok(chunk) = chunk else {
+            return error_response(
+                &req,
+                ErrorCode::BadRequest,
+                "the request body could not be read",
+            );
+        };
+        if body.len() + chunk.len() > limit {
+            return error_response(
+                &req,
+                ErrorCode::PayloadTooLarge,
+                &format!("the request body is larger than {limit} bytes"),
+            );
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !content_type.starts_with("application/json") {
+        return error_response(
+            &req,
+            ErrorCode::BadRequest,
+            "POST /graphql takes Content-Type: application/json",
+        )
+        .customize()
+        .with_status(StatusCode::UNSUPPORTED_MEDIA_TYPE)
+        .respond_to(&req)
+        .map_into_boxed_body();
+    }
+    match serde_json::from_slice::<async_graphql::Request>(&body) {
+        Ok(gql) => execute(&req, gql, &state, &schema).await,
+        Err(e) => error_response(
+            &req,
+            ErrorCode::BadRequest,
+            &format!("the body is not a GraphQL request: {e}"),
+        ),
+    }
+}
+
+async fn graphql_get(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    schema: web::Data<AppSchema>,
+) -> HttpResponse {
+    match async_graphql::http::parse_query_string(req.query_string()) {
+        Ok(gql) => execute(&req, gql, &state, &schema).await,
+        Err(e) => error_response(
+            &req,
+            ErrorCode::BadRequest,
+            &format!("malformed query string: {e}"),
+        ),
+    }
+}
+
+use actix_web::Responder;
+
+/// Authenticates from an `Authorization` header value; `None` when the request is anonymous.
+async fn authenticate(
+    state: &AppState,
+    authorization: Option<&str>,
+) -> Result<Option<Session>, AppError> {
+    let Some(value) = authorization else {
+        return Ok(None);
+    };
+    let token = auth::bearer(value)?;
+    let principal = auth::principal_from_token(&state.db, &state.tokens, token).await?;
+    let db = TenantDb::new(state.db.clone(), principal.tenant);
+    Ok(Some(Session::new(principal, db)))
+}
+
+/// Runs one GraphQL request: authenticate, apply the transport rules, execute with a deadline,
+/// then stamp the request id on every error and record metrics.
+async fn execute(
+    req: &HttpRequest,
+    mut gql: async_graphql::Request,
+    state: &AppState,
+    schema: &AppSchema,
+) -> HttpResponse {
+    let started = Instant::now();
+    let rid = request_id(req);
+    let operation = state.metrics.operation_label(gql.operation_name.as_deref());
+
+    if req.headers().contains_key("x-api-key") {
+        return error_response(
+            req,
+            ErrorCode::Unauthenticated,
+            "API keys are not accepted by this server yet",
+        );
+    }
+    let authorization = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let session = match authenticate(state, authorization).await {
+        Ok(s) => s,
+        Err(e) => {
+            state.metrics.observe_request(
+                &operation,
+                started.elapsed().as_secs_f64(),
+                &[e.code().as_str().into()],
+            );
+            return error_response(req, e.code(), &e.message());
+        }
+    };
+
+    // GET may only carry queries (GraphQL over HTTP): a mutation must not be triggered by a link.
+    if req.method() == Method::GET {
+        let name = gql.operation_name.clone();
+        if let Ok(doc) = gql.parsed_query() {
+            let ty = match (&doc.operations, name) {
+                (DocumentOperations::Single(op), _) => Some(op.node.ty),
+                (DocumentOperations::Multiple(ops), Some(n)) => {
+                    ops.get(n.as_str()).map(|op| op.node.ty)
+                }
+                (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
+                    ops.values().next().map(|op| op.node.ty)
+                }
+                _ => None,
+            };
+            if matches!(
+                ty,
+                Some(OperationType::Mutation) | Some(OperationType::Subscription)
+            ) {
+                return error_response(
+                    req,
+                    ErrorCode::BadRequest,
+                    "only queries may be sent with GET; use POST",
+                )
+                .customize()
+                .with_status(StatusCode::METHOD_NOT_ALLOWED)
+                .insert_header((header::ALLOW, "POST"))
+                .respond_to(req)
+                .map_into_boxed_body();
+            }
+        }
+    }
+
+    // Introspection is for people exploring the schema, not for anonymous callers.
+    if !session
+        .as_ref()
+        .is_some_and(|s| s.principal.can(Permission::ExploreSchema))
+    {
+        gql = gql.disable_introspection();
+    }
+    gql = gql.data(RequestInfo {
+        request_id: rid.clone(),
+    });
+    if let Some(session) = session {
+        gql = gql.data(session);
+    }
+
+    let deadline = Duration::from_millis(state.settings.limits.timeout_ms);
+    let mut resp = match tokio::time::timeout(deadline, schema.execute(gql)).await {
+        Ok(resp) => resp,
+        Err(_) => {
+            let mut err = ServerError::new("the request took longer than allowed", None);
+            set_ext(&mut err, "code", ErrorCode::Timeout.as_str());
+            async_graphql::Response::from_errors(vec![err])
+        }
+    };
+
+    let request_failed = resp.data == Value::Null && !resp.errors.is_empty();
+    let mut codes = Vec::with_capacity(resp.errors.len());
+    for err in &mut resp.errors {
+        let code = classify(err);
+        if code == ErrorCode::Internal.as_str() && err.message != "internal error" {
+            // Whatever an unexpected error said stays in the log, keyed by the request id.
+            tracing::error!(message = %err.message, path = ?err.path, "internal error");
+            err.message = "internal error".into();
+        }
+        set_ext(err, "code", code);
+        set_ext(err, "requestId", &rid);
+        codes.push(code.to_owned());
+    }
+    state
+        .metrics
+        .observe_request(&operation, started.elapsed().as_secs_f64(), &codes);
+
+    let media = response_media_type(req);
+    let status = if request_failed && media == GRAPHQL_RESPONSE_JSON {
+        codes
+            .first()
+            .and_then(|c| ErrorCode::ALL.iter().find(|k| k.as_str() == c))
+            .map_or(400, |c| c.http_status())
+    } else {
+        200
+    };
+    let body = match serde_json::to_vec(&resp) {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!(error = %e, "serialising a response");
+            return error_response(req, ErrorCode::Internal, "internal error");
+        }
+    };
+    HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::OK))
+        .content_type(media)
+        .body(body)
+}
+
+/// The stable code of an error: its own when a resolver set one, otherwise derived from what
+/// failed. An uncoded resolver error is a bug, so it is logged and reported as `INTERNAL`.
+fn classify(err: &ServerError) -> &'static str {
+    if let Some(Value::String(code)) = err.extensions.as_ref().and_then(|e| e.get("code")) {
+        if let Some(known) = ErrorCode::ALL.iter().find(|k| k.as_str() == code) {
+            return known.as_str();
+        }
+    }
+    let msg = err.message.as_str();
+    if msg.contains("too complex") || msg.contains("too deep") || msg.contains("too many") {
+        ErrorCode::QueryTooComplex.as_str()
+    } else if err.path.is_empty() {
+        ErrorCode::GraphqlValidationFailed.as_str()
+    } else {
+        ErrorCode::Internal.as_str()
+    }
+}
+
+fn set_ext(err: &mut ServerError, key: &str, value: &str) {
+    err.extensions
+        .get_or_insert_with(ErrorExtensionValues::default)
+        .set(key, value);
+}
+
+/// WebSocket subscriptions with the `graphql-transport-ws` protocol. The credential travels in
+/// the `connection_init` payload as `{"Authorization": "Bearer <token>"}`.
+async fn graphql_ws(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+    schema: web::Data<AppSchema>,
+) -> actix_web::Result<HttpResponse> {
+    let state = state.get_ref().clone();
+    let rid = request_id(&req);
+    GraphQLSubscription::new(schema.get_ref().clone())
+        .on_connection_init(move |params: serde_json::Value| async move {
+            let auth = params
+                .get("Authorization")
+                .or_else(|| params.get("authorization"))
+                .and_then(|v| v.as_str())
+                .map(str::to_owned);
+            let mut data = Data::default();
+            data.insert(RequestInfo { request_id: rid });
+            match authenticate(&state, auth.as_deref()).await {
+                Ok(Some(session)) => data.insert(session),
+                Ok(None) => {}
+                Err(e) => return Err(async_graphql::Error::from(e)),
+            }
+            Ok(data)
+        })
+        .start(&req, payload)
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "status": "ok" }))
+}
+
+/// Ready when the database and the cache answer within two seconds each.
+async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let limit = Duration::from_secs(2);
+    let db = match tokio::time::timeout(limit, state.db.ping()).await {
+        Ok(Ok(())) => "ok",
+        _ => "unavailable",
+    };
+    let cache = match tokio::time::timeout(limit, state.cache.ping()).await {
+        Ok(Ok(())) => "ok",
+        _ => "unavailable",
+    };
+    let body = json!({
+        "status": if db == "ok" && cache == "ok" { "ready" } else { "unavailable" },
+        "database": { "backend": crate::db::backend_name(&state.db), "status": db },
+        "cache": { "backend": state.cache.backend(), "status": cache },
+    });
+    if db == "ok" && cache == "ok" {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
+    }
+}
+
+async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let (open, idle) = crate::db::pool_usage(&state.db);
+    state
+        .metrics
+        .set_pool(open, idle, state.settings.database.max_connections);
+    match state.metrics.render() {
+        Ok(text) => HttpResponse::Ok()
+            .content_type("text/plain; version=0.0.4")
+            .body(text),
+        Err(e) => {
+            tracing::error!(error = %e, "rendering metrics");
+            HttpResponse::InternalServerError().finish()
+        }
+    }
+}
+
+/// The GraphiQL assets, bundled into the binary at build time so the page works offline.
+const GRAPHIQL_ASSETS: &[(&str, &str, &[u8])] = &[
+    (
+        "app.js",
+        "text/javascript",
+        include_bytes!("../assets/graphiql/app.js"),
+    ),
+    (
+        "app.css",
+        "text/css",
+        include_bytes!("../assets/graphiql/app.css"),
+    ),
+    (
+        "graphiql.min.js",
+        "text/javascript",
+        include_bytes!("../assets/graphiql/graphiql.min.js"),
+    ),
+    (
+        "graphiql.min.css",
+        "text/css",
+        include_bytes!("../assets/graphiql/graphiql.min.css"),
+    ),
+    (
+        "react.production.min.js",
+        "text/javascript",
+        include_bytes!("../assets/graphiql/react.production.min.js"),
+    ),
+    (
+        "react-dom.production.min.js",
+        "text/javascript",
+        include_bytes!("../assets/graphiql/react-dom.production.min.js"),
+    ),
+];
+
+/// Scripts only from this server; inline styles are needed by GraphiQL itself.
+const GRAPHIQL_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+     img-src 'self' data:; font-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'";
+
+async fn graphiql_page() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_SECURITY_POLICY, GRAPHIQL_CSP))
+        .content_type("text/html; charset=utf-8")
+        .body(&include_bytes!("../assets/graphiql/index.html")[..])
+}
+
+async fn graphiql_asset(path: web::Path<String>) -> HttpResponse {
+    match GRAPHIQL_ASSETS
+        .iter()
+        .find(|(name, _, _)| *name == path.as_str())
+    {
+        Some((_, mime, bytes)) => HttpResponse::Ok()
+            .insert_header((
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=86400"),
+            ))
+            .content_type(*mime)
+            .body(*bytes),
+        None => HttpResponse::NotFound().finish(),
+    }
+}

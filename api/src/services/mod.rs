@@ -1,0 +1,5 @@
+//! Domain services: the business rules, kept out of resolvers so the CLI, the GraphQL layer and
+//! the tests share one implementation.
+
+pub mod demo;
+pub mod tenants;

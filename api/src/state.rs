@@ -1,0 +1,25 @@
+//! What every request shares.
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::auth::TokenService;
+use crate::cache::Cache;
+use crate::config::Settings;
+use crate::metrics::Metrics;
+
+/// Shared, cheaply cloned application state.
+#[derive(Clone)]
+pub struct AppState {
+    /// The validated settings.
+    pub settings: Arc<Settings>,
+    /// The connection pool. Tenant-owned data is reached only through `entity::TenantDb`.
+    pub db: DatabaseConnection,
+    /// Redis or the in-process cache.
+    pub cache: Arc<dyn Cache>,
+    /// Issues and verifies tokens.
+    pub tokens: TokenService,
+    /// Prometheus metrics.
+    pub metrics: Arc<Metrics>,
+}

@@ -1,0 +1,261 @@
+//! The one typed seam for tenant-owned data.
+//!
+//! A [`TenantTx`] is a database transaction bound to exactly one tenant. It is the only place that
+//! executes queries against tenant-owned entities, so the tenant predicate cannot be forgotten:
+//! selects are filtered by `tenant_id`, inserts have their `tenant_id` overwritten, updates and
+//! deletes are filtered by the tenant as well as the primary key. On PostgreSQL the transaction
+//! also carries `urakata.tenant_id` (via `set_config(.., true)`), which the row-level security
+//! policies read, so a query that somehow escaped the seam would still see no foreign rows.
+#![allow(clippy::disallowed_methods)] // This module is the seam the lint protects.
+
+use std::fmt;
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    DbBackend, DbErr, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Select, Statement,
+    TransactionTrait, Value,
+};
+use uuid::Uuid;
+
+/// The identifier of a tenant. It only ever comes from a verified credential (or from the
+/// platform operator's own commands), never from a GraphQL argument.
+#[derive(
+    Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+pub struct TenantId(pub Uuid);
+
+impl TenantId {
+    /// The UUID inside, for binding into queries.
+    pub fn uuid(self) -> Uuid {
+        self.0
+    }
+}
+
+impl fmt::Display for TenantId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl fmt::Debug for TenantId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TenantId({})", self.0)
+    }
+}
+
+/// An entity whose rows belong to one tenant. Implemented with [`tenant_scoped!`] next to the
+/// entity; the seam uses the column to scope every statement.
+pub trait TenantScoped: EntityTrait {
+    /// The `tenant_id` column of this entity.
+    fn tenant_column() -> Self::Column;
+    /// The `id` column (the second half of the composite primary key `(tenant_id, id)`).
+    fn id_column() -> Self::Column;
+    /// The GraphQL type name the entity is exposed as; also its name in audit entries.
+    const TYPE_NAME: &'static str;
+}
+
+/// Declares an entity tenant-owned: `tenant_scoped!(employee, "Employee");`.
+#[macro_export]
+macro_rules! tenant_scoped {
+    ($module:ident, $type_name:literal) => {
+        impl $crate::tenancy::TenantScoped for $module::Entity {
+            fn tenant_column() -> $module::Column {
+                $module::Column::TenantId
+            }
+            fn id_column() -> $module::Column {
+                $module::Column::Id
+            }
+            const TYPE_NAME: &'static str = $type_name;
+        }
+    };
+}
+
+/// A select on a tenant-owned entity that is already scoped to the tenant. It can be refined
+/// (filters are added with AND, so the tenant predicate stays) but only executed by a
+/// [`TenantTx`].
+pub struct Scoped<E: TenantScoped> {
+    select: Select<E>,
+}
+
+impl<E: TenantScoped> Scoped<E> {
+    /// Refines the query: `scoped.refine(|q| q.filter(..).order_by_asc(..).limit(..))`.
+    /// Conditions added here are AND-ed with the tenant predicate and cannot remove it.
+    pub fn refine(self, f: impl FnOnce(Select<E>) -> Select<E>) -> Self {
+        Self {
+            select: f(self.select),
+        }
+    }
+}
+
+/// A handle to the database for one tenant: cheap to clone, one per request.
+#[derive(Clone)]
+pub struct TenantDb {
+    db: DatabaseConnection,
+    tenant: TenantId,
+}
+
+impl TenantDb {
+    /// Binds the connection pool to a tenant. Only the authentication layer and the platform
+    /// operator's commands call this, with a tenant taken from a verified credential.
+    pub fn new(db: DatabaseConnection, tenant: TenantId) -> Self {
+        Self { db, tenant }
+    }
+
+    /// The tenant this handle is bound to.
+    pub fn tenant(&self) -> TenantId {
+        self.tenant
+    }
+
+    /// Starts a transaction scoped to the tenant.
+    pub async fn begin(&self) -> Result<TenantTx, DbErr> {
+        TenantTx::begin(&self.db, self.tenant).await
+    }
+
+    /// Runs a read-only unit of work in its own tenant transaction.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, DbErr>
+    where
+        F: AsyncFnOnce(&TenantTx) -> Result<T, DbErr>,
+    {
+        let tx = self.begin().await?;
+        let out = f(&tx).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+}
+
+/// A transaction bound to one tenant; the only executor of tenant-owned statements.
+pub struct TenantTx {
+    tx: DatabaseTransaction,
+    tenant: TenantId,
+}
+
+impl TenantTx {
+    /// Begins a transaction and, on PostgreSQL, sets the tenant for row-level security. The
+    /// setting is transaction-local (`is_local = true`), so a pooled connection never carries it
+    /// into another request.
+    pub async fn begin(db: &DatabaseConnection, tenant: TenantId) -> Result<Self, DbErr> {
+        let tx = db.begin().await?;
+        if tx.get_database_backend() == DbBackend::Postgres {
+            tx.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT set_config('urakata.tenant_id', $1, true)",
+                [Value::from(tenant.0.to_string())],
+            ))
+            .await?;
+        }
+        Ok(Self { tx, tenant })
+    }
+
+    /// The tenant this transaction is bound to.
+    pub fn tenant(&self) -> TenantId {
+        self.tenant
+    }
+
+    /// The database backend, for the few places that must differ between SQLite and PostgreSQL.
+    pub fn backend(&self) -> DbBackend {
+        self.tx.get_database_backend()
+    }
+
+    /// Commits the transaction.
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.tx.commit().await
+    }
+
+    /// Rolls the transaction back. Dropping it without commit does the same.
+    pub async fn rollback(self) -> Result<(), DbErr> {
+        self.tx.rollback().await
+    }
+
+    /// A select over the tenant's rows of `E`.
+    pub fn select<E: TenantScoped>(&self) -> Scoped<E> {
+        Scoped {
+            select: E::find().filter(E::tenant_column().eq(self.tenant.0)),
+        }
+    }
+
+    /// Runs a scoped select and returns all rows.
+    pub async fn all<E: TenantScoped>(&self, q: Scoped<E>) -> Result<Vec<E::Model>, DbErr> {
+        q.select.all(&self.tx).await
+    }
+
+    /// Runs a scoped select and returns the first row.
+    pub async fn one<E: TenantScoped>(&self, q: Scoped<E>) -> Result<Option<E::Model>, DbErr> {
+        q.select.one(&self.tx).await
+    }
+
+    /// Counts the rows a scoped select matches.
+    pub async fn count<E: TenantScoped>(&self, q: Scoped<E>) -> Result<u64, DbErr>
+    where
+        E::Model: Sync,
+    {
+        q.select.count(&self.tx).await
+    }
+
+    /// Finds one row by id inside the tenant. A row of another tenant is indistinguishable from a
+    /// missing one.
+    pub async fn get<E: TenantScoped>(&self, id: Uuid) -> Result<Option<E::Model>, DbErr> {
+        self.one(
+            self.select::<E>()
+                .refine(|q| q.filter(E::id_column().eq(id))),
+        )
+        .await
+    }
+
+    /// Finds the rows with the given ids inside the tenant (in no particular order).
+    pub async fn get_many<E: TenantScoped>(&self, ids: &[Uuid]) -> Result<Vec<E::Model>, DbErr> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = ids.to_vec();
+        self.all(
+            self.select::<E>()
+                .refine(|q| q.filter(E::id_column().is_in(ids))),
+        )
+        .await
+    }
+
+    /// Inserts a row, overwriting whatever `tenant_id` the caller set with the transaction's.
+    pub async fn insert<E, A>(&self, mut am: A) -> Result<E::Model, DbErr>
+    where
+        E: TenantScoped,
+        A: ActiveModelTrait<Entity = E> + sea_orm::ActiveModelBehavior + Send,
+        E::Model: IntoActiveModel<A>,
+    {
+        am.set(E::tenant_column(), self.tenant.0.into());
+        am.insert(&self.tx).await
+    }
+
+    /// Updates a row by its primary key. The tenant is forced, so an active model carrying
+    /// another tenant's key updates nothing and answers `RecordNotUpdated`.
+    pub async fn update<E, A>(&self, mut am: A) -> Result<E::Model, DbErr>
+    where
+        E: TenantScoped,
+        A: ActiveModelTrait<Entity = E> + sea_orm::ActiveModelBehavior + Send,
+        E::Model: IntoActiveModel<A>,
+    {
+        am.set(E::tenant_column(), self.tenant.0.into());
+        am.update(&self.tx).await
+    }
+
+    /// Deletes the tenant's rows of `E` matching `filter`; returns how many went.
+    pub async fn delete_where<E: TenantScoped>(
+        &self,
+        filter: sea_orm::Condition,
+    ) -> Result<u64, DbErr> {
+        let res = E::delete_many()
+            .filter(E::tenant_column().eq(self.tenant.0))
+            .filter(filter)
+            .exec(&self.tx)
+            .await?;
+        Ok(res.rows_affected)
+    }
+}
+
+impl TenantTx {
+    /// The underlying transaction, for the platform tables (tenants, users) that live outside any
+    /// tenant and are written in the same transaction as a new tenant's first rows. Executing
+    /// tenant-owned statements on it directly is what `clippy.toml` forbids.
+    pub fn connection(&self) -> &DatabaseTransaction {
+        &self.tx
+    }
+}
