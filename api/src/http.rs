@@ -5,7 +5,9 @@ use std::time::{Duration, Instant};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
-use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
+};
 use async_graphql::{Data, ErrorExtensionValues, ServerError, Value};
 use async_graphql_actix_web::GraphQLSubscription;
 use entity::TenantDb;
@@ -226,11 +228,29 @@ async fn execute(
         }
     }
 
-    // Introspection is for people exploring the schema, not for anonymous callers.
+    // Introspection is for people exploring the schema. A request that asks for it without the
+    // permission gets a clear error; disabling it is the backstop for anything the scan misses.
     if !session
         .as_ref()
         .is_some_and(|s| s.principal.can(Permission::ExploreSchema))
     {
+        if gql.parsed_query().is_ok_and(|doc| uses_introspection(doc)) {
+            let code = if session.is_some() {
+                ErrorCode::Forbidden
+            } else {
+                ErrorCode::Unauthenticated
+            };
+            state.metrics.observe_request(
+                &operation,
+                started.elapsed().as_secs_f64(),
+                &[code.as_str().into()],
+            );
+            return error_response(
+                req,
+                code,
+                "introspection needs the EXPLORE_SCHEMA permission",
+            );
+        }
         gql = gql.disable_introspection();
     }
     gql = gql.data(RequestInfo {
@@ -288,13 +308,34 @@ async fn execute(
         .body(body)
 }
 
+/// Whether any operation selects `__schema` or `__type` at its root (directly or through
+/// fragments).
+fn uses_introspection(doc: &ExecutableDocument) -> bool {
+    fn walk(doc: &ExecutableDocument, set: &SelectionSet, depth: usize) -> bool {
+        depth < 8
+            && set.items.iter().any(|item| match &item.node {
+                Selection::Field(f) => matches!(f.node.name.node.as_str(), "__schema" | "__type"),
+                Selection::InlineFragment(frag) => {
+                    walk(doc, &frag.node.selection_set.node, depth + 1)
+                }
+                Selection::FragmentSpread(spread) => doc
+                    .fragments
+                    .get(&spread.node.fragment_name.node)
+                    .is_some_and(|frag| walk(doc, &frag.node.selection_set.node, depth + 1)),
+            })
+    }
+    doc.operations
+        .iter()
+        .any(|(_, op)| walk(doc, &op.node.selection_set.node, 0))
+}
+
 /// The stable code of an error: its own when a resolver set one, otherwise derived from what
 /// failed. An uncoded resolver error is a bug, so it is logged and reported as `INTERNAL`.
 fn classify(err: &ServerError) -> &'static str {
-    if let Some(Value::String(code)) = err.extensions.as_ref().and_then(|e| e.get("code")) {
-        if let Some(known) = ErrorCode::ALL.iter().find(|k| k.as_str() == code) {
-            return known.as_str();
-        }
+    if let Some(Value::String(code)) = err.extensions.as_ref().and_then(|e| e.get("code"))
+        && let Some(known) = ErrorCode::ALL.iter().find(|k| k.as_str() == code)
+    {
+        return known.as_str();
     }
     let msg = err.message.as_str();
     if msg.contains("too complex") || msg.contains("too deep") || msg.contains("too many") {

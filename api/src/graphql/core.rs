@@ -6,9 +6,10 @@ use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::{Arc, Mutex};
 
-use async_graphql::connection::{Connection, Edge};
+use std::borrow::Cow;
+
 use async_graphql::dataloader::{DataLoader, Loader};
-use async_graphql::{Context, ID, Interface, Object, SimpleObject};
+use async_graphql::{Context, ID, Interface, Object, OutputType, SimpleObject, TypeName};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entity::{TenantDb, TenantScoped};
@@ -175,15 +176,78 @@ where
         .map_err(|e| AppError::Internal(anyhow::anyhow!("{:?}", e)))
 }
 
-/// The extra connection field every list has.
-#[derive(SimpleObject)]
-pub struct ConnectionTotal {
-    /// How many rows match, across all pages. Computed only when asked for.
-    pub total_count: Option<u64>,
+/// A page of a list, Relay style. Its GraphQL name is the node's name plus `Connection`
+/// (`EmployeeConnection`), so one generic type serves every entity.
+pub struct Page<N> {
+    edges: Vec<PageEdge<N>>,
+    page_info: PageInfo,
+    total_count: u64,
 }
 
-/// A page of a connection.
-pub type Page<N> = Connection<String, N, ConnectionTotal>;
+impl<N: OutputType> TypeName for Page<N> {
+    fn type_name() -> Cow<'static, str> {
+        format!("{}Connection", N::type_name()).into()
+    }
+}
+
+/// A page of results with Relay cursors, and the total across all pages.
+#[Object(name_type)]
+impl<N: OutputType> Page<N> {
+    /// The rows of this page with their cursors.
+    async fn edges(&self) -> &[PageEdge<N>] {
+        &self.edges
+    }
+    /// The rows of this page, without cursors.
+    async fn nodes(&self) -> Vec<&N> {
+        self.edges.iter().map(|e| &e.node).collect()
+    }
+    /// Where this page sits in the whole list.
+    async fn page_info(&self) -> &PageInfo {
+        &self.page_info
+    }
+    /// How many rows match, across all pages. Counted only when selected.
+    async fn total_count(&self) -> u64 {
+        self.total_count
+    }
+}
+
+/// One row of a page and its cursor. Its GraphQL name is the node's name plus `Edge`.
+pub struct PageEdge<N> {
+    cursor: String,
+    node: N,
+}
+
+impl<N: OutputType> TypeName for PageEdge<N> {
+    fn type_name() -> Cow<'static, str> {
+        format!("{}Edge", N::type_name()).into()
+    }
+}
+
+/// A row of a page with the cursor that points at it.
+#[Object(name_type)]
+impl<N: OutputType> PageEdge<N> {
+    /// Opaque cursor: pass it as `after` or `before` to continue from this row.
+    async fn cursor(&self) -> &str {
+        &self.cursor
+    }
+    /// The row.
+    async fn node(&self) -> &N {
+        &self.node
+    }
+}
+
+/// Where a page sits in the whole list.
+#[derive(SimpleObject)]
+pub struct PageInfo {
+    /// Whether rows follow this page.
+    pub has_next_page: bool,
+    /// Whether rows precede this page.
+    pub has_previous_page: bool,
+    /// The first row's cursor; `null` for an empty page.
+    pub start_cursor: Option<String>,
+    /// The last row's cursor; `null` for an empty page.
+    pub end_cursor: Option<String>,
+}
 
 /// Pagination arguments, validated.
 pub struct PageArgs {
@@ -298,9 +362,9 @@ where
             });
             let rows = tx.all(page).await?;
             let total = if want_total {
-                Some(tx.count(tx.select::<E>().refine(&refine)).await?)
+                tx.count(tx.select::<E>().refine(&refine)).await?
             } else {
-                None
+                0
             };
             Ok((rows, total))
         })
@@ -315,17 +379,26 @@ where
     } else {
         (cursor.is_some(), has_more)
     };
-    let mut conn = Connection::with_additional_fields(
-        has_previous,
-        has_next,
-        ConnectionTotal { total_count: total },
-    );
+    let mut edges = Vec::with_capacity(rows.len());
     for row in rows {
         let id = model_id::<E>(&row)
             .ok_or_else(|| AppError::internal(anyhow::anyhow!("row without id")))?;
-        conn.edges.push(Edge::new(encode_cursor(id), wrap(row)));
+        edges.push(PageEdge {
+            cursor: encode_cursor(id),
+            node: wrap(row),
+        });
     }
-    Ok(conn)
+    let page_info = PageInfo {
+        has_next_page: has_next,
+        has_previous_page: has_previous,
+        start_cursor: edges.first().map(|e| e.cursor.clone()),
+        end_cursor: edges.last().map(|e| e.cursor.clone()),
+    };
+    Ok(Page {
+        edges,
+        page_info,
+        total_count: total,
+    })
 }
 
 /// Any object with a global id.

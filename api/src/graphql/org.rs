@@ -13,6 +13,8 @@ use crate::graphql::core::{ContextExt, GlobalId, Page, PageArgs, list, load_one}
 /// `VIEW_ORGANISATION`.
 pub struct OrgUnit(pub org_unit::Model);
 
+/// An organisation unit (company, division, department, team) in a tree. Needs
+/// `VIEW_ORGANISATION`.
 #[Object]
 impl OrgUnit {
     /// The opaque global id.
@@ -70,6 +72,7 @@ pub enum EmployeeStatus {
 /// An employee: the core record that HR extends. Needs `VIEW_EMPLOYEES`.
 pub struct Employee(pub employee::Model);
 
+/// An employee: the core record that HR extends. Needs `VIEW_EMPLOYEES`.
 #[Object]
 impl Employee {
     /// The opaque global id.

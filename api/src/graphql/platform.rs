@@ -17,6 +17,7 @@ use crate::state::AppState;
 /// A tenant: the client company the caller belongs to.
 pub struct Tenant(pub tenant::Model);
 
+/// A tenant: the client company the caller belongs to.
 #[Object]
 impl Tenant {
     /// The opaque global id.

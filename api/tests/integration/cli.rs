@@ -1,0 +1,175 @@
+//! The command line: migrations, tenants, tokens, the demo seed, help, and production refusal.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use crate::helpers::fresh_postgres_database;
+
+/// A command with a clean environment pointing at a private database (never the shared one:
+/// these tests roll migrations back).
+struct Cli {
+    env: Vec<(String, String)>,
+    dir: tempfile::TempDir,
+}
+
+impl Cli {
+    async fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut env = vec![("RUST_LOG".to_owned(), "warn".to_owned())];
+        match fresh_postgres_database().await {
+            Some((url, _)) => env.push(("DATABASE_URL".into(), url)),
+            None => env.push((
+                "URAKATA_DATABASE__SQLITE_PATH".into(),
+                dir.path().join("cli.db").display().to_string(),
+            )),
+        }
+        Self { env, dir }
+    }
+
+    fn run(&self, args: &[&str], extra: &[(&str, &str)]) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_urakata"));
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .current_dir(self.dir.path())
+            .args(args);
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        for (k, v) in extra {
+            cmd.env(k, v);
+        }
+        cmd.output().expect("run urakata")
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args, &[]);
+        assert!(
+            out.status.success(),
+            "urakata {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+#[tokio::test]
+async fn migrate_up_down_and_status() {
+    let cli = Cli::new().await;
+    cli.ok(&["migrate", "up"]);
+    let status = cli.ok(&["migrate", "status"]);
+    assert!(
+        status.contains("m20261123_000001_platform") && status.contains("Applied"),
+        "{status}"
+    );
+    cli.ok(&["migrate", "down", "--steps", "2"]);
+    let status = cli.ok(&["migrate", "status"]);
+    assert!(!status.contains("Applied"), "{status}");
+    cli.ok(&["migrate", "up"]);
+    assert!(cli.ok(&["migrate", "status"]).matches("Applied").count() >= 2);
+}
+
+#[tokio::test]
+async fn tenant_create_and_token() {
+    let cli = Cli::new().await;
+    let out = cli.ok(&[
+        "tenant",
+        "create",
+        "--slug",
+        "acme",
+        "--name",
+        "ACME KK",
+        "--admin-email",
+        "boss@acme.example",
+        "--admin-name",
+        "Boss",
+    ]);
+    assert!(out.contains("created tenant acme"), "{out}");
+    let dup = cli.run(
+        &["tenant", "create", "--slug", "acme", "--name", "Again"],
+        &[],
+    );
+    assert!(!dup.status.success());
+    assert!(String::from_utf8_lossy(&dup.stderr).contains("already exists"));
+    let bad = cli.run(
+        &["tenant", "create", "--slug", "Bad Slug", "--name", "x"],
+        &[],
+    );
+    assert!(!bad.status.success());
+
+    let token = cli.ok(&["token", "--tenant", "acme", "--email", "boss@acme.example"]);
+    assert_eq!(token.trim().split('.').count(), 3, "a JWT: {token}");
+    let missing = cli.run(
+        &[
+            "token",
+            "--tenant",
+            "acme",
+            "--email",
+            "nobody@acme.example",
+        ],
+        &[],
+    );
+    assert!(!missing.status.success());
+}
+
+#[tokio::test]
+async fn seed_demo_is_idempotent() {
+    let cli = Cli::new().await;
+    let first = cli.ok(&["seed-demo"]);
+    let second = cli.ok(&["seed-demo"]);
+    assert_eq!(first, second, "the second run finds the same demo tenant");
+    let token = cli.ok(&["token"]);
+    assert_eq!(token.trim().split('.').count(), 3);
+}
+
+#[tokio::test]
+async fn production_mode_refuses_to_start_unsafely() {
+    let cli = Cli::new().await;
+    let out = cli.run(
+        &["serve"],
+        &[
+            ("URAKATA_MODE", "production"),
+            ("URAKATA_DEMO__ENABLED", "false"),
+        ],
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("signing secret"), "{err}");
+    let out = cli.run(
+        &["seed-demo"],
+        &[
+            ("URAKATA_MODE", "production"),
+            ("URAKATA_DEMO__ENABLED", "false"),
+            (
+                "URAKATA_AUTH__JWT_SECRET",
+                "0123456789abcdef0123456789abcdef-prod",
+            ),
+            ("DATABASE_URL", "postgres://127.0.0.1:1/x"),
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("refused in production"));
+    let out = cli.run(&["serve"], &[("URAKATA_HTTP__PROT", "1")]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("prot"));
+}
+
+#[test]
+fn help_lists_every_subcommand() {
+    let out = Command::new(env!("CARGO_BIN_EXE_urakata"))
+        .arg("--help")
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    for sub in [
+        "serve",
+        "migrate",
+        "export-schema",
+        "tenant",
+        "token",
+        "seed-demo",
+        "healthcheck",
+    ] {
+        assert!(text.contains(sub), "--help lacks {sub}: {text}");
+    }
+    assert!(Path::new(env!("CARGO_BIN_EXE_urakata")).exists());
+}

@@ -1,0 +1,316 @@
+//! Spawning servers, making tenants and tokens, and sending GraphQL requests.
+#![allow(dead_code)]
+// The harness creates and drops whole databases, which is outside any tenant.
+#![allow(clippy::disallowed_methods)]
+
+use std::sync::OnceLock;
+
+use api::config::Settings;
+use api::services::tenants::{self, NewEmployee, NewTenant};
+use api::state::AppState;
+use entity::TenantId;
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// Which parts the tests run on.
+#[derive(Clone, Debug)]
+pub enum Backend {
+    /// The embedded default.
+    Sqlite,
+    /// The real parts.
+    Postgres { url: String, redis: Option<String> },
+}
+
+/// The backend chosen by the environment.
+pub fn backend() -> Backend {
+    match std::env::var("DATABASE_URL") {
+        Ok(url) if !url.is_empty() => Backend::Postgres {
+            url,
+            redis: std::env::var("REDIS_URL").ok().filter(|s| !s.is_empty()),
+        },
+        _ => Backend::Sqlite,
+    }
+}
+
+/// Settings for a test server: port 0, no demo data, quiet logs, and the chosen backend. On
+/// SQLite every call gets its own database file.
+pub fn test_settings() -> Settings {
+    let mut s = Settings::default();
+    s.http.port = 0;
+    s.http.workers = 2;
+    s.http.shutdown_timeout_seconds = 1;
+    s.demo.enabled = false;
+    s.log.filter = "warn".into();
+    match backend() {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir").keep();
+            s.database.sqlite_path = dir.join("urakata.db");
+        }
+        Backend::Postgres { url, redis } => {
+            s.database.url = Some(url.into());
+            s.database.max_connections = 10;
+            s.redis.url = redis.map(Into::into);
+        }
+    }
+    s
+}
+
+/// A running server.
+pub struct TestApp {
+    pub port: u16,
+    pub settings: Settings,
+    pub state: AppState,
+    pub client: reqwest::Client,
+}
+
+/// Starts a server on its own thread and runtime, so it outlives any one test's runtime.
+pub fn spawn_app(settings: Settings) -> TestApp {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let for_server = settings.clone();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async move {
+            match api::startup::Application::build(for_server).await {
+                Ok(app) => {
+                    let _ = tx.send(Ok((app.port(), app.state().clone())));
+                    let _ = app.run_until_stopped().await;
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(format!("{e:#}")));
+                }
+            }
+        });
+    });
+    let (port, state) = rx
+        .recv()
+        .expect("server thread")
+        .unwrap_or_else(|e| panic!("server failed to start: {e}"));
+    // Idle connections would stay bound to the runtime of the test that opened them and die with
+    // it, so every request opens its own.
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .expect("client");
+    TestApp {
+        port,
+        settings,
+        state,
+        client,
+    }
+}
+
+/// The server shared by the whole test binary.
+pub fn shared() -> &'static TestApp {
+    static APP: OnceLock<TestApp> = OnceLock::new();
+    APP.get_or_init(|| {
+        api::telemetry::init(&test_settings());
+        spawn_app(test_settings())
+    })
+}
+
+/// A fresh tenant and a token for its administrator.
+pub struct TestTenant {
+    pub id: Uuid,
+    pub slug: String,
+    pub admin_user: Uuid,
+    pub token: String,
+}
+
+/// The result of a GraphQL call.
+pub struct Gql {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Gql {
+    /// `data` of the response.
+    pub fn data(&self) -> &Value {
+        &self.body["data"]
+    }
+
+    /// The first error's `extensions.code`, or `""`.
+    pub fn code(&self) -> &str {
+        self.body["errors"][0]["extensions"]["code"]
+            .as_str()
+            .unwrap_or("")
+    }
+
+    /// Panics unless the response has no errors.
+    pub fn ok(self) -> Self {
+        assert!(
+            self.body.get("errors").is_none(),
+            "unexpected errors: {}",
+            self.body
+        );
+        self
+    }
+}
+
+impl TestApp {
+    /// `http://127.0.0.1:PORT/path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// A database connection on the calling test's runtime.
+    pub async fn db(&self) -> DatabaseConnection {
+        api::db::connect(&self.settings).await.expect("connect")
+    }
+
+    /// Creates a tenant with an administrator, three units and `employees` employees.
+    pub async fn new_tenant_with(&self, employees: usize) -> TestTenant {
+        let db = self.db().await;
+        let slug = format!("t-{}", &Uuid::new_v4().simple().to_string()[..12]);
+        let mut new = NewTenant::japanese(&slug, &format!("Test company {slug}"));
+        let admin_email = format!("admin@{slug}.test.example");
+        new.admin = Some((admin_email, "Test Admin".into()));
+        let created = tenants::create_tenant_with(&db, new, async |tx, _| {
+            let root = tx
+                .insert(tenants::new_unit(tx, "HQ", "Head Office", None))
+                .await?;
+            let mut units = vec![root.id];
+            for (code, name) in [("ACC", "Accounting"), ("HR", "Human Resources")] {
+                units.push(
+                    tx.insert(tenants::new_unit(tx, code, name, Some(root.id)))
+                        .await?
+                        .id,
+                );
+            }
+            for i in 0..employees {
+                let e = NewEmployee {
+                    number: format!("E{i:05}"),
+                    family: "Yamada",
+                    given: "Taro",
+                    email: format!("e{i}@example.test"),
+                    unit: Some(units[i % units.len()]),
+                    manager: None,
+                    hire_date: chrono::NaiveDate::from_ymd_opt(2020, 4, 1).expect("date"),
+                    user_id: None,
+                };
+                tx.insert(e.into_active(tx)).await?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap_or_else(|e| panic!("creating a tenant: {e:?}"));
+        let admin_user = created.admin_user_id.expect("admin");
+        let token = self.token(admin_user, created.tenant.id);
+        db.close().await.ok();
+        TestTenant {
+            id: created.tenant.id,
+            slug,
+            admin_user,
+            token,
+        }
+    }
+
+    /// A tenant with five employees.
+    pub async fn new_tenant(&self) -> TestTenant {
+        self.new_tenant_with(5).await
+    }
+
+    /// Adds a user with the given built-in roles to a tenant; returns their token.
+    pub async fn add_member(
+        &self,
+        tenant: &TestTenant,
+        roles: &[api::auth::BuiltinRole],
+    ) -> String {
+        use sea_orm::ActiveValue::Set;
+        let db = self.db().await;
+        let now = chrono::Utc::now();
+        let user = entity::platform::insert_user(
+            &db,
+            entity::platform::user::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                email: Set(format!(
+                    "{}@{}.test.example",
+                    Uuid::new_v4().simple(),
+                    tenant.slug
+                )),
+                display_name: Set("Member".into()),
+                password_hash: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+            },
+        )
+        .await
+        .expect("user");
+        let tx = entity::TenantTx::begin(&db, TenantId(tenant.id))
+            .await
+            .expect("tx");
+        tenants::add_membership(&tx, user.id, roles)
+            .await
+            .expect("membership");
+        tx.commit().await.expect("commit");
+        db.close().await.ok();
+        self.token(user.id, tenant.id)
+    }
+
+    /// A token for a user in a tenant, signed with the server's secret.
+    pub fn token(&self, user: Uuid, tenant: Uuid) -> String {
+        api::auth::TokenService::new(&self.settings.auth)
+            .issue(user, TenantId(tenant), None)
+            .expect("token")
+    }
+
+    /// POSTs a GraphQL request.
+    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Gql {
+        let mut req = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let body = resp.json().await.expect("json body");
+        Gql {
+            status,
+            headers,
+            body,
+        }
+    }
+}
+
+/// On PostgreSQL, a fresh empty database and its URL; `None` on SQLite.
+pub async fn fresh_postgres_database() -> Option<(String, String)> {
+    let Backend::Postgres { url, .. } = backend() else {
+        return None;
+    };
+    let name = format!("urakata_t_{}", Uuid::new_v4().simple());
+    let admin = sea_orm::Database::connect(&url)
+        .await
+        .expect("connect admin");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create database");
+    admin.close().await.ok();
+    let (base, _) = url.rsplit_once('/').expect("database url has a path");
+    Some((format!("{base}/{name}"), name))
+}
+
+/// Drops a database even while the server still holds connections to it.
+pub async fn drop_postgres_database(name: &str) {
+    let Backend::Postgres { url, .. } = backend() else {
+        return;
+    };
+    let admin = sea_orm::Database::connect(&url)
+        .await
+        .expect("connect admin");
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await
+        .expect("drop database");
+    admin.close().await.ok();
+}

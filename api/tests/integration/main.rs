@@ -1,0 +1,16 @@
+//! Urakata's one integration-test binary (one binary links once; see the developers' guide).
+//!
+//! Tests share one server per run (started on first use, on its own thread and runtime) and
+//! isolate themselves by creating a fresh tenant each. The backend follows the environment:
+//! with `DATABASE_URL` (and `REDIS_URL`) set, PostgreSQL and Redis; otherwise SQLite and the
+//! in-process cache, as on the embedded default. `scripts/test` runs the binary both ways.
+
+mod helpers;
+
+mod cli;
+mod config;
+mod errors;
+mod graphql;
+mod health;
+mod schema;
+mod subscriptions;
