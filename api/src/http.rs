@@ -234,7 +234,7 @@ async fn execute(
         .as_ref()
         .is_some_and(|s| s.principal.can(Permission::ExploreSchema))
     {
-        if gql.parsed_query().is_ok_and(|doc| uses_introspection(doc)) {
+        if gql.parsed_query().is_ok_and(uses_introspection) {
             let code = if session.is_some() {
                 ErrorCode::Forbidden
             } else {

@@ -1,4 +1,6 @@
 //! Configuration: layering, rejection of unknown keys, secrets, and production refusal.
+// `figment::Jail` closures return `figment::Error`, which is large by design.
+#![allow(clippy::result_large_err)]
 
 use api::config::{DEV_JWT_SECRET, LogFormat, Mode, Settings};
 use figment::Jail;
@@ -181,5 +183,40 @@ fn the_development_secret_is_the_default() {
     assert_eq!(
         Settings::default().auth.jwt_secret.expose_secret(),
         DEV_JWT_SECRET
+    );
+}
+
+#[test]
+fn every_setting_is_documented_in_the_readme() {
+    fn keys(prefix: &str, v: &serde_json::Value, out: &mut Vec<String>) {
+        match v.as_object() {
+            Some(map) => {
+                for (k, v) in map {
+                    let key = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    keys(&key, v, out);
+                }
+            }
+            None => out.push(prefix.to_owned()),
+        }
+    }
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+        .expect("README");
+    let mut all = Vec::new();
+    keys(
+        "",
+        &serde_json::to_value(Settings::default()).expect("serialize"),
+        &mut all,
+    );
+    let missing: Vec<_> = all
+        .iter()
+        .filter(|k| !readme.contains(&format!("| `{k}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "README's configuration table lacks {missing:?}"
     );
 }

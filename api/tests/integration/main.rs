@@ -5,6 +5,9 @@
 //! with `DATABASE_URL` (and `REDIS_URL`) set, PostgreSQL and Redis; otherwise SQLite and the
 //! in-process cache, as on the embedded default. `scripts/test` runs the binary both ways.
 
+// Tests may panic on a broken precondition; that is how they fail.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod helpers;
 
 mod cli;
