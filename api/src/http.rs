@@ -283,9 +283,17 @@ async fn execute(
         set_ext(err, "requestId", &rid);
         codes.push(code.to_owned());
     }
+    let elapsed = started.elapsed();
     state
         .metrics
-        .observe_request(&operation, started.elapsed().as_secs_f64(), &codes);
+        .observe_request(&operation, elapsed.as_secs_f64(), &codes);
+    // One line per request, inside the request span, so it carries the request id.
+    tracing::info!(
+        operation = %operation,
+        duration_ms = elapsed.as_millis() as u64,
+        errors = ?codes,
+        "graphql request"
+    );
 
     let media = response_media_type(req);
     let status = if request_failed && media == GRAPHQL_RESPONSE_JSON {
