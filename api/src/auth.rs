@@ -214,6 +214,11 @@ impl TokenService {
             .map_err(AppError::internal)
     }
 
+    /// Lifetime of access tokens issued without an explicit one, in seconds.
+    pub fn access_ttl_seconds(&self) -> i64 {
+        self.default_ttl
+    }
+
     /// Verifies a token's signature and registered claims.
     pub fn verify(&self, token: &str) -> AppResult<Claims> {
         jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)

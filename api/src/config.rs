@@ -163,7 +163,8 @@ pub enum LogFormat {
 pub struct LimitSettings {
     /// Largest request body, in bytes.
     pub max_body_bytes: usize,
-    /// Deepest selection set.
+    /// Deepest selection set. GraphiQL's own introspection query nests 15 deep, so the default
+    /// leaves room for it.
     pub max_depth: usize,
     /// Highest query complexity (each field counts 1, lists multiply by their page size).
     pub max_complexity: usize,
@@ -255,7 +256,7 @@ impl Default for LimitSettings {
     fn default() -> Self {
         Self {
             max_body_bytes: 1024 * 1024,
-            max_depth: 12,
+            max_depth: 16,
             max_complexity: 5_000,
             timeout_ms: 30_000,
         }

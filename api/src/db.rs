@@ -8,9 +8,38 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
 
 use crate::config::Settings;
 
+/// Opens the pool the API uses. On PostgreSQL its connections run as [`migration::APP_ROLE`]
+/// (set at connection start), which owns no table and cannot bypass row-level security; the role
+/// is created by the migrations, so run them first ([`prepare`] does both).
+pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    open(settings, true).await
+}
+
+/// Applies pending migrations over a short-lived connection as the configured (owning) role.
+pub async fn migrate_as_owner(settings: &Settings) -> anyhow::Result<()> {
+    let owner = open(settings, false).await?;
+    let result = migrate(&owner).await;
+    owner.close().await.ok();
+    result
+}
+
+/// Migrates when `database.migrate_on_start` says so, then opens the API's pool.
+pub async fn prepare(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    if settings.database.migrate_on_start {
+        migrate_as_owner(settings).await?;
+    }
+    connect(settings).await
+}
+
+/// Opens the owning role's connection, for migrations and operator commands that manage the
+/// schema itself.
+pub async fn connect_owner(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    open(settings, false).await
+}
+
 /// Opens the configured database: PostgreSQL when `database.url` says so, otherwise the embedded
 /// SQLite file (its folder is created on first use).
-pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+async fn open(settings: &Settings, as_app_role: bool) -> anyhow::Result<DatabaseConnection> {
     let url = match settings.database_url() {
         Some(url) => url.to_owned(),
         None => {
@@ -28,6 +57,13 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
         .acquire_timeout(Duration::from_millis(settings.database.acquire_timeout_ms))
         .connect_timeout(Duration::from_millis(settings.database.acquire_timeout_ms))
         .sqlx_logging(false)
+        .map_sqlx_postgres_opts(move |o| {
+            if as_app_role {
+                o.options([("role", migration::APP_ROLE)])
+            } else {
+                o
+            }
+        })
         .map_sqlx_sqlite_opts(|o| {
             // WAL lets readers run beside the single writer; the busy timeout makes writers queue
             // instead of failing with SQLITE_BUSY; foreign keys are off by default in SQLite.

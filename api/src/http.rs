@@ -248,7 +248,11 @@ async fn execute(
             return error_response(
                 req,
                 code,
-                "introspection needs the EXPLORE_SCHEMA permission",
+                if session.is_some() {
+                    "exploring the schema needs the EXPLORE_SCHEMA permission"
+                } else {
+                    "sign in to explore the schema"
+                },
             );
         }
         gql = gql.disable_introspection();

@@ -46,7 +46,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match command {
         Command::Serve => serve(settings).await,
         Command::Migrate { action } => {
-            let db = api::db::connect(&settings).await?;
+            let db = api::db::connect_owner(&settings).await?;
             match action {
                 MigrateAction::Up => Migrator::up(&db, None).await?,
                 MigrateAction::Down { steps } => Migrator::down(&db, Some(steps)).await?,
@@ -61,8 +61,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Tenant {
             action: TenantAction::Create(args),
         } => {
-            let db = api::db::connect(&settings).await?;
-            api::db::migrate(&db).await?;
+            let db = api::db::prepare(&settings).await?;
             let mut new = tenants::NewTenant::japanese(&args.slug, &args.name);
             new.base_currency = args.currency;
             new.time_zone = args.time_zone;
@@ -79,7 +78,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Token(args) => {
-            let db = api::db::connect(&settings).await?;
+            let db = api::db::prepare(&settings).await?;
             let tenant = platform::find_tenant_by_slug(&db, &args.tenant)
                 .await?
                 .with_context(|| format!("no tenant with slug `{}`", args.tenant))?;
@@ -101,8 +100,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if settings.mode == Mode::Production {
                 bail!("demo data is refused in production mode");
             }
-            let db = api::db::connect(&settings).await?;
-            api::db::migrate(&db).await?;
+            let db = api::db::prepare(&settings).await?;
             let (tenant, _) = demo::ensure(&db).await.map_err(AppError::into_anyhow)?;
             println!("demo tenant ready ({tenant})");
             Ok(ExitCode::SUCCESS)
@@ -134,6 +132,12 @@ async fn serve(settings: Settings) -> anyhow::Result<ExitCode> {
             .tokens
             .issue(admin, TenantId(tenant), Some(86_400))
             .map_err(AppError::into_anyhow)?;
+        println!(
+            "  Demo sign-in: {} / {} (tenant `{}`)",
+            demo::DEMO_ADMIN_EMAIL,
+            demo::DEMO_ADMIN_PASSWORD,
+            demo::DEMO_SLUG
+        );
         println!("  Demo tenant administrator token (valid 24 h; paste it into GraphiQL):");
         println!("    {token}");
         println!("  Try: curl -s {base}/graphql -H 'Content-Type: application/json' \\");

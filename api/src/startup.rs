@@ -29,10 +29,7 @@ impl Application {
     /// Connects, migrates, seeds the demo tenant when enabled, and binds the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         settings.validate()?;
-        let db = crate::db::connect(&settings).await?;
-        if settings.database.migrate_on_start {
-            crate::db::migrate(&db).await?;
-        }
+        let db = crate::db::prepare(&settings).await?;
         if settings.demo.enabled {
             crate::services::demo::ensure(&db)
                 .await

@@ -5,10 +5,20 @@
 //! between tenant-owned tables are composite, `(tenant_id, x_id)` to `(tenant_id, id)`, via
 //! [`tenant_fk`], so a row can never point into another tenant.
 
+// Migrations run DDL as the owning role, outside any tenant, so the tenancy seam's ban on bare
+// statement execution (clippy.toml) does not apply here.
+#![allow(clippy::disallowed_methods)]
+
 pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_platform;
 mod m20261123_000002_org;
+mod m20261123_000003_row_level_security;
+mod m20261123_000004_sessions;
+
+/// The PostgreSQL role the API's connections run as: it owns no table and cannot bypass
+/// row-level security. Migrations run as the connecting (owner) role and grant it what it needs.
+pub const APP_ROLE: &str = "urakata_app";
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -19,6 +29,8 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_platform::Migration),
             Box::new(m20261123_000002_org::Migration),
+            Box::new(m20261123_000003_row_level_security::Migration),
+            Box::new(m20261123_000004_sessions::Migration),
         ]
     }
 }
@@ -103,4 +115,26 @@ pub fn tenant_index(table: &'static str, columns: &[&'static str]) -> IndexCreat
         idx.col(*c);
     }
     idx
+}
+
+/// Turns on row-level security for a tenant-owned table (PostgreSQL only): rows are visible and
+/// writable only when `tenant_id` equals the transaction's `urakata.tenant_id`. `FORCE` applies the
+/// policy to the table owner too. Every migration that creates a tenant-owned table calls this.
+pub async fn protect_tenant_table(manager: &SchemaManager<'_>, table: &str) -> Result<(), DbErr> {
+    use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
+    if manager.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    manager
+        .get_connection()
+        .execute_unprepared(&format!(
+            "ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;
+             ALTER TABLE {table} FORCE ROW LEVEL SECURITY;
+             DROP POLICY IF EXISTS tenant_isolation ON {table};
+             CREATE POLICY tenant_isolation ON {table}
+               USING (tenant_id = urakata_current_tenant())
+               WITH CHECK (tenant_id = urakata_current_tenant());"
+        ))
+        .await?;
+    Ok(())
 }

@@ -11,8 +11,8 @@
     (window.location.protocol === 'https:' ? 'wss://' : 'ws://') + window.location.host + '/graphql/ws';
 
   var LOGIN_MUTATION =
-    'mutation UrakataGraphiQLLogin($email: String!, $password: String!) {\n' +
-    '  login(input: { email: $email, password: $password }) {\n' +
+    'mutation UrakataGraphiQLLogin($email: String!, $password: String!, $tenant: String!) {\n' +
+    '  login(input: { email: $email, password: $password, tenant: $tenant }) {\n' +
     '    accessToken\n' +
     '    refreshToken\n' +
     '    errors { code message }\n' +
@@ -87,6 +87,32 @@
     $('signed-out').hidden = signedIn;
     $('signed-in').hidden = !signedIn;
     $('sign-out-button').hidden = !signedIn;
+    $('signed-in').textContent = 'Signed in';
+    if (signedIn) {
+      describeViewer();
+    }
+  }
+
+  // Says who is signed in, and to which tenant, so a token pasted by mistake is noticed.
+  function describeViewer() {
+    fetch('/graphql', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + token },
+      body: JSON.stringify({ query: 'query UrakataGraphiQLViewer { viewer { email } tenant { name } }' }),
+    })
+      .then(function (r) {
+        return r.json();
+      })
+      .then(function (body) {
+        var d = body && body.data;
+        if (d && d.viewer) {
+          $('signed-in').textContent =
+            'Signed in as ' + d.viewer.email + (d.tenant ? ' (' + d.tenant.name + ')' : '');
+        } else {
+          showError(messages(body && body.errors, 'The token was not accepted.'));
+        }
+      })
+      .catch(function () {});
   }
 
   function setToken(value) {
@@ -105,7 +131,7 @@
     return list.length ? list.join('; ') : fallback;
   }
 
-  function login(email, password) {
+  function login(email, password, tenant) {
     return window
       .fetch(GRAPHQL_URL, {
         method: 'POST',
@@ -114,7 +140,7 @@
         body: JSON.stringify({
           query: LOGIN_MUTATION,
           operationName: 'UrakataGraphiQLLogin',
-          variables: { email: email, password: password },
+          variables: { email: email, password: password, tenant: tenant },
         }),
       })
       .then(function (response) {
@@ -152,7 +178,7 @@
     var password = $('password');
     showError('');
     button.disabled = true;
-    login($('email').value.trim(), password.value)
+    login($('email').value.trim(), password.value, $('tenant').value.trim())
       .then(function (accessToken) {
         password.value = '';
         setToken(accessToken);

@@ -5,6 +5,7 @@
 //! connections, loaders, the per-request session) lives in [`core`] and is written once.
 
 pub mod core;
+pub mod identity;
 pub mod org;
 pub mod platform;
 
@@ -18,7 +19,7 @@ pub struct QueryRoot(platform::PlatformQuery, org::OrgQuery, core::NodeQuery);
 
 /// The root mutation: one object per domain.
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(platform::PlatformMutation);
+pub struct MutationRoot(platform::PlatformMutation, identity::IdentityMutation);
 
 /// The root subscription: one object per domain.
 #[derive(MergedSubscription, Default)]

@@ -12,7 +12,7 @@ use sea_orm::{ActiveValue::Set, IntoActiveModel};
 use crate::auth::Permission;
 use crate::error::{AppError, GqlResult};
 use crate::graphql::core::{ContextExt, GlobalId};
-use crate::state::AppState;
+use crate::graphql::identity::app_state;
 
 /// A tenant: the client company the caller belongs to.
 pub struct Tenant(pub tenant::Model);
@@ -99,9 +99,7 @@ impl PlatformQuery {
     /// The signed-in principal. Needs only a valid credential.
     async fn viewer(&self, ctx: &Context<'_>) -> GqlResult<Viewer> {
         let session = ctx.session()?;
-        let state = ctx
-            .data::<AppState>()
-            .map_err(|e| AppError::internal(anyhow::anyhow!("{}", e.message)))?;
+        let state = app_state(ctx)?;
         let user = platform::find_user(&state.db, session.principal.user_id)
             .await?
             .ok_or_else(|| AppError::Unauthenticated("the user no longer exists".into()))?;
@@ -117,9 +115,7 @@ impl PlatformQuery {
     /// The caller's tenant and its settings. Needs `VIEW_TENANT`.
     async fn tenant(&self, ctx: &Context<'_>) -> GqlResult<Tenant> {
         let session = ctx.authorize(Permission::ViewTenant)?;
-        let state = ctx
-            .data::<AppState>()
-            .map_err(|e| AppError::internal(anyhow::anyhow!("{}", e.message)))?;
+        let state = app_state(ctx)?;
         let t = platform::find_tenant(&state.db, session.principal.tenant.uuid())
             .await?
             .ok_or(AppError::NotFound("tenant"))?;
@@ -196,9 +192,7 @@ impl PlatformMutation {
                 errors,
             });
         }
-        let state = ctx
-            .data::<AppState>()
-            .map_err(|e| AppError::internal(anyhow::anyhow!("{}", e.message)))?;
+        let state = app_state(ctx)?;
         let current = platform::find_tenant(&state.db, session.principal.tenant.uuid())
             .await?
             .ok_or(AppError::NotFound("tenant"))?;

@@ -14,6 +14,8 @@ use crate::services::tenants::{self, NewEmployee, NewTenant};
 pub const DEMO_SLUG: &str = "demo";
 /// The demo tenant administrator's email.
 pub const DEMO_ADMIN_EMAIL: &str = "admin@demo.urakata.example";
+/// The demo tenant administrator's password. Public on purpose: production refuses demo data.
+pub const DEMO_ADMIN_PASSWORD: &str = "urakata-demo-password";
 
 /// Departments of the demo company: code, name, and how many people work there.
 const UNITS: &[(&str, &str, usize)] = &[

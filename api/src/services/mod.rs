@@ -2,4 +2,5 @@
 //! the tests share one implementation.
 
 pub mod demo;
+pub mod sessions;
 pub mod tenants;

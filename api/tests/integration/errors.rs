@@ -179,7 +179,12 @@ async fn get_serves_queries_and_refuses_mutations() {
 async fn limits_have_their_own_codes() {
     let app = shared();
     let tenant = app.new_tenant().await;
-    let deep = "{ employees { nodes { manager { manager { manager { manager { manager { manager { manager { manager { manager { manager { id } } } } } } } } } } } } }";
+    let deep = format!(
+        "{{ employees {{ nodes {{ {} id {} }} }} }}",
+        "manager { ".repeat(20),
+        "} ".repeat(20)
+    );
+    let deep = deep.as_str();
     let r = app.gql(Some(&tenant.token), deep, json!({})).await;
     assert_eq!(r.code(), "QUERY_TOO_COMPLEX", "{}", r.body);
 

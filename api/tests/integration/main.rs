@@ -15,5 +15,8 @@ mod config;
 mod errors;
 mod graphql;
 mod health;
+mod identity;
+mod isolation;
 mod schema;
+mod schema_isolation;
 mod subscriptions;

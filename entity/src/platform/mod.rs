@@ -6,6 +6,7 @@
 #![allow(clippy::disallowed_methods)] // Platform tables are outside any tenant; see above.
 
 pub mod membership;
+pub mod refresh_token;
 pub mod tenant;
 pub mod user;
 
@@ -13,6 +14,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 crate::tenant_scoped!(membership, "Membership");
+crate::tenant_scoped!(refresh_token, "RefreshToken");
 
 /// Finds a tenant by id.
 pub async fn find_tenant(
@@ -75,5 +77,13 @@ pub async fn update_tenant(
     db: &impl ConnectionTrait,
     model: tenant::ActiveModel,
 ) -> Result<tenant::Model, DbErr> {
+    sea_orm::ActiveModelTrait::update(model, db).await
+}
+
+/// Saves a changed user (display name, password).
+pub async fn update_user(
+    db: &impl ConnectionTrait,
+    model: user::ActiveModel,
+) -> Result<user::Model, DbErr> {
     sea_orm::ActiveModelTrait::update(model, db).await
 }
