@@ -7,8 +7,8 @@
 
 use std::collections::BTreeSet;
 
-use async_graphql::Enum;
 use chrono::Utc;
+use entity::access::role;
 use entity::platform::{self, membership};
 use entity::{TenantDb, TenantId};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -20,76 +20,7 @@ use uuid::Uuid;
 use crate::config::AuthSettings;
 use crate::error::{AppError, AppResult};
 
-/// What a principal may do. One variant per domain action; built-in roles are named sets of
-/// these. Field descriptions in the schema say which permission a field needs.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Permission {
-    /// Read the tenant's settings.
-    ViewTenant,
-    /// Change the tenant's settings.
-    ManageTenant,
-    /// Read organisation units.
-    ViewOrganisation,
-    /// Create and change organisation units.
-    ManageOrganisation,
-    /// Read the core employee records.
-    ViewEmployees,
-    /// Create and change the core employee records.
-    ManageEmployees,
-    /// Use GraphiQL and introspection.
-    ExploreSchema,
-}
-
-/// The built-in roles. Tenants will be able to define their own as named sets of permissions.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum BuiltinRole {
-    /// Everything within the tenant.
-    TenantAdmin,
-    /// Read-only access to everything.
-    Auditor,
-    /// Self-service: the organisation directory.
-    Employee,
-}
-
-impl BuiltinRole {
-    /// The role's name as stored in memberships (`tenant_admin`, ...).
-    pub fn key(self) -> &'static str {
-        match self {
-            BuiltinRole::TenantAdmin => "tenant_admin",
-            BuiltinRole::Auditor => "auditor",
-            BuiltinRole::Employee => "employee",
-        }
-    }
-
-    /// Finds a built-in role by its stored name.
-    pub fn from_key(key: &str) -> Option<Self> {
-        [
-            BuiltinRole::TenantAdmin,
-            BuiltinRole::Auditor,
-            BuiltinRole::Employee,
-        ]
-        .into_iter()
-        .find(|r| r.key() == key)
-    }
-
-    /// The permissions the role grants.
-    pub fn permissions(self) -> &'static [Permission] {
-        use Permission::*;
-        match self {
-            BuiltinRole::TenantAdmin => &[
-                ViewTenant,
-                ManageTenant,
-                ViewOrganisation,
-                ManageOrganisation,
-                ViewEmployees,
-                ManageEmployees,
-                ExploreSchema,
-            ],
-            BuiltinRole::Auditor => &[ViewTenant, ViewOrganisation, ViewEmployees, ExploreSchema],
-            BuiltinRole::Employee => &[ViewTenant, ViewOrganisation, ViewEmployees],
-        }
-    }
-}
+pub use crate::permissions::{BuiltinRole, Permission, permission_from_name, permission_name};
 
 /// Who is calling.
 #[derive(Clone, Debug)]
@@ -123,19 +54,6 @@ impl Principal {
             )))
         }
     }
-}
-
-/// The SCREAMING_CASE name of a permission, as in the schema.
-pub fn permission_name(p: Permission) -> String {
-    let debug = format!("{p:?}");
-    let mut out = String::with_capacity(debug.len() + 4);
-    for (i, ch) in debug.chars().enumerate() {
-        if ch.is_uppercase() && i > 0 {
-            out.push('_');
-        }
-        out.push(ch.to_ascii_uppercase());
-    }
-    out
 }
 
 /// The claims of tokens this server issues.
@@ -261,16 +179,34 @@ pub async fn principal_from_token(
     }
     let tenant_id = TenantId(tenant.id);
     let tdb = TenantDb::new(db.clone(), tenant_id);
-    let member = tdb
+    let (member, custom) = tdb
         .read(async |tx| {
-            tx.one(
-                tx.select::<membership::Entity>()
-                    .refine(|q| q.filter(membership::Column::UserId.eq(user_id))),
-            )
-            .await
+            let member = tx
+                .one(
+                    tx.select::<membership::Entity>()
+                        .refine(|q| q.filter(membership::Column::UserId.eq(user_id))),
+                )
+                .await?;
+            // Keys that are not built in name the tenant's own roles.
+            let custom_keys: Vec<String> = member
+                .iter()
+                .flat_map(|m| m.roles.0.iter())
+                .filter(|k| BuiltinRole::from_key(k).is_none())
+                .cloned()
+                .collect();
+            let custom = if custom_keys.is_empty() {
+                Vec::new()
+            } else {
+                tx.all(tx.select::<role::Entity>().refine(|q| {
+                    q.filter(role::Column::Key.is_in(custom_keys))
+                        .filter(role::Column::ArchivedAt.is_null())
+                }))
+                .await?
+            };
+            Ok((member, custom))
         })
-        .await?
-        .ok_or_else(refused)?;
+        .await?;
+    let member = member.ok_or_else(refused)?;
     if member.status != "active" || member.archived_at.is_some() {
         return Err(refused());
     }
@@ -279,7 +215,13 @@ pub async fn principal_from_token(
         .0
         .iter()
         .filter_map(|r| BuiltinRole::from_key(r))
-        .flat_map(|r| r.permissions().iter().copied())
+        .flat_map(|r| r.permissions())
+        .chain(custom.iter().flat_map(|r| {
+            r.permissions
+                .0
+                .iter()
+                .filter_map(|p| permission_from_name(p))
+        }))
         .collect();
     Ok(Principal {
         tenant: tenant_id,

@@ -174,3 +174,34 @@ pub type AppResult<T> = Result<T, AppError>;
 
 /// Result of resolvers: `?` on an [`AppError`] keeps its code.
 pub type GqlResult<T> = async_graphql::Result<T>;
+
+/// A problem with one field of a mutation's input: the payload-error shape of every domain
+/// (`errors: [{ field, code, message }]`). `C` is the domain's code enum; each instantiation is
+/// named in the `concrete` list below.
+#[derive(async_graphql::SimpleObject, Debug, Clone)]
+#[graphql(concrete(name = "AccessError", params(crate::services::access::AccessErrorCode)))]
+pub struct InputError<C: async_graphql::OutputType> {
+    /// Path to the field in the input, e.g. `["permissions", "2"]`; empty when the input as a
+    /// whole is at fault.
+    pub field: Vec<String>,
+    /// What is wrong, as a stable code.
+    pub code: C,
+    /// A human-readable explanation.
+    pub message: String,
+}
+
+impl<C: async_graphql::OutputType> InputError<C> {
+    /// A problem with the field at `path` (dotted, e.g. `"permissions.2"`; empty for none).
+    pub fn new(path: &str, code: C, message: impl Into<String>) -> Self {
+        let field = if path.is_empty() {
+            Vec::new()
+        } else {
+            path.split('.').map(str::to_owned).collect()
+        };
+        Self {
+            field,
+            code,
+            message: message.into(),
+        }
+    }
+}

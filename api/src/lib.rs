@@ -13,6 +13,7 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod metrics;
+pub mod permissions;
 pub mod services;
 pub mod startup;
 pub mod state;

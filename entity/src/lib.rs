@@ -5,6 +5,7 @@
 //! PostgreSQL put the tenant into the transaction for row-level security. Bare sea-orm execution
 //! is banned everywhere else by `clippy.toml` (`disallowed-methods`).
 
+pub mod access;
 pub mod org;
 pub mod platform;
 pub mod tenancy;

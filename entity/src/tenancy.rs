@@ -12,8 +12,8 @@ use std::fmt;
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbBackend, DbErr, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Select, Statement,
-    TransactionTrait, Value,
+    DbBackend, DbErr, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Select,
+    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, Value,
 };
 use uuid::Uuid;
 
@@ -106,7 +106,7 @@ impl TenantDb {
         self.tenant
     }
 
-    /// Starts a transaction scoped to the tenant.
+    /// Starts a write transaction scoped to the tenant.
     pub async fn begin(&self) -> Result<TenantTx, DbErr> {
         TenantTx::begin(&self.db, self.tenant).await
     }
@@ -116,7 +116,7 @@ impl TenantDb {
     where
         F: AsyncFnOnce(&TenantTx) -> Result<T, DbErr>,
     {
-        let tx = self.begin().await?;
+        let tx = TenantTx::begin_read(&self.db, self.tenant).await?;
         let out = f(&tx).await?;
         tx.commit().await?;
         Ok(out)
@@ -130,11 +130,31 @@ pub struct TenantTx {
 }
 
 impl TenantTx {
-    /// Begins a transaction and, on PostgreSQL, sets the tenant for row-level security. The
-    /// setting is transaction-local (`is_local = true`), so a pooled connection never carries it
-    /// into another request.
+    /// Begins a write transaction and, on PostgreSQL, sets the tenant for row-level security.
+    /// The setting is transaction-local (`is_local = true`), so a pooled connection never
+    /// carries it into another request. On SQLite the transaction takes the write lock at once
+    /// (`BEGIN IMMEDIATE`): a deferred transaction that read first could not become a writer
+    /// after another writer committed, and would fail instead of waiting its turn.
     pub async fn begin(db: &DatabaseConnection, tenant: TenantId) -> Result<Self, DbErr> {
-        let tx = db.begin().await?;
+        Self::start(db, tenant, true).await
+    }
+
+    /// Begins a read-only unit of work (a deferred transaction on SQLite).
+    pub async fn begin_read(db: &DatabaseConnection, tenant: TenantId) -> Result<Self, DbErr> {
+        Self::start(db, tenant, false).await
+    }
+
+    async fn start(db: &DatabaseConnection, tenant: TenantId, write: bool) -> Result<Self, DbErr> {
+        let tx = if write && db.get_database_backend() == DbBackend::Sqlite {
+            db.begin_with_options(TransactionOptions {
+                isolation_level: None,
+                access_mode: None,
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            })
+            .await?
+        } else {
+            db.begin().await?
+        };
         if tx.get_database_backend() == DbBackend::Postgres {
             tx.execute_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,

@@ -52,25 +52,31 @@ impl Session {
         E: TenantScoped,
         E::Model: Clone + Send + Sync,
     {
-        let make = || {
-            Arc::new(DataLoader::new(
-                ByIdLoader::<E> {
-                    db: self.db.clone(),
-                    _e: PhantomData,
-                },
-                tokio::spawn,
-            ))
-        };
+        self.loader_with(|| ByIdLoader::<E> {
+            db: self.db.clone(),
+            _e: PhantomData,
+        })
+    }
+
+    /// The request's loader of type `L`, made by `make` on first use.
+    pub fn loader_with<L: Send + Sync + 'static>(
+        &self,
+        make: impl FnOnce() -> L,
+    ) -> Arc<DataLoader<L>> {
+        let fresh =
+            |make: Box<dyn FnOnce() -> L + '_>| Arc::new(DataLoader::new(make(), tokio::spawn));
         let Ok(mut map) = self.loaders.lock() else {
-            return make();
+            return fresh(Box::new(make));
         };
-        let entry = map
-            .entry(TypeId::of::<E>())
-            .or_insert_with(|| make() as Arc<dyn Any + Send + Sync>);
-        match entry.clone().downcast::<DataLoader<ByIdLoader<E>>>() {
-            Ok(loader) => loader,
-            Err(_) => make(),
+        if let Some(found) = map
+            .get(&TypeId::of::<L>())
+            .and_then(|l| l.clone().downcast::<DataLoader<L>>().ok())
+        {
+            return found;
         }
+        let loader = fresh(Box::new(make));
+        map.insert(TypeId::of::<L>(), loader.clone());
+        loader
     }
 }
 
@@ -108,6 +114,11 @@ impl GlobalId {
     /// Encodes a type name and UUID.
     pub fn encode(type_name: &str, id: Uuid) -> ID {
         ID(URL_SAFE_NO_PAD.encode(format!("{type_name}:{id}")))
+    }
+
+    /// The global id of a row of entity `E` (its GraphQL type name comes from `TenantScoped`).
+    pub fn of<E: TenantScoped>(id: Uuid) -> ID {
+        Self::encode(E::TYPE_NAME, id)
     }
 
     /// Decodes a global id into its type name and UUID; `None` when malformed.
@@ -409,6 +420,10 @@ pub enum Node {
     OrgUnit(OrgUnit),
     /// An employee.
     Employee(Employee),
+    /// A role the tenant defined.
+    CustomRole(crate::graphql::access::CustomRole),
+    /// A member of the tenant.
+    Member(crate::graphql::access::Member),
 }
 
 /// `node` and `nodes`: resolve any global id inside the caller's tenant.
@@ -455,6 +470,16 @@ async fn resolve_node(ctx: &Context<'_>, id: &ID) -> GqlResult<Option<Node>> {
             load_one::<employee::Entity>(ctx, Some(uuid))
                 .await?
                 .map(|m| Node::Employee(Employee(m)))
+        }
+        t if t == <entity::access::role::Entity as TenantScoped>::TYPE_NAME => {
+            crate::graphql::access::custom_role_node(ctx, uuid)
+                .await?
+                .map(Node::CustomRole)
+        }
+        t if t == <entity::platform::membership::Entity as TenantScoped>::TYPE_NAME => {
+            crate::graphql::access::member_node(ctx, uuid)
+                .await?
+                .map(Node::Member)
         }
         _ => None,
     })

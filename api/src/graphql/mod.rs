@@ -4,6 +4,7 @@
 //! object that [`QueryRoot`] and [`MutationRoot`] merge. What every entity needs (global ids,
 //! connections, loaders, the per-request session) lives in [`core`] and is written once.
 
+pub mod access;
 pub mod core;
 pub mod identity;
 pub mod org;
@@ -15,11 +16,20 @@ use crate::config::LimitSettings;
 
 /// The root query: one object per domain.
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(platform::PlatformQuery, org::OrgQuery, core::NodeQuery);
+pub struct QueryRoot(
+    platform::PlatformQuery,
+    access::AccessQuery,
+    org::OrgQuery,
+    core::NodeQuery,
+);
 
 /// The root mutation: one object per domain.
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(platform::PlatformMutation, identity::IdentityMutation);
+pub struct MutationRoot(
+    platform::PlatformMutation,
+    identity::IdentityMutation,
+    access::AccessMutation,
+);
 
 /// The root subscription: one object per domain.
 #[derive(MergedSubscription, Default)]

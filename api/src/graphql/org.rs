@@ -19,7 +19,7 @@ pub struct OrgUnit(pub org_unit::Model);
 impl OrgUnit {
     /// The opaque global id.
     pub async fn id(&self) -> ID {
-        GlobalId::encode("OrgUnit", self.0.id)
+        GlobalId::of::<org_unit::Entity>(self.0.id)
     }
     /// Short code unique within the tenant, e.g. `FIN`.
     async fn code(&self) -> &str {
@@ -77,7 +77,7 @@ pub struct Employee(pub employee::Model);
 impl Employee {
     /// The opaque global id.
     pub async fn id(&self) -> ID {
-        GlobalId::encode("Employee", self.0.id)
+        GlobalId::of::<employee::Entity>(self.0.id)
     }
     /// Employee number unique within the tenant.
     async fn employee_number(&self) -> &str {

@@ -8,6 +8,7 @@ use sea_orm::{ActiveValue::Set, DatabaseConnection, IntoActiveModel};
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
+use crate::services::sessions;
 use crate::services::tenants::{self, NewEmployee, NewTenant};
 
 /// The demo tenant's slug.
@@ -132,6 +133,10 @@ pub async fn ensure(db: &DatabaseConnection) -> AppResult<(Uuid, Uuid)> {
                     "the demo tenant exists but its admin does not"
                 ))
             })?;
+        // Demo databases made before built-in sign-in existed have no password yet.
+        if admin.password_hash.is_none() {
+            sessions::set_password(db, admin.id, DEMO_ADMIN_PASSWORD).await?;
+        }
         return Ok((t.id, admin.id));
     }
     let mut new = NewTenant::japanese(DEMO_SLUG, "株式会社うらかた (Urakata Demo Co., Ltd.)");
@@ -142,6 +147,7 @@ pub async fn ensure(db: &DatabaseConnection) -> AppResult<(Uuid, Uuid)> {
     let admin = created
         .admin_user_id
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("demo admin missing")))?;
+    sessions::set_password(db, admin, DEMO_ADMIN_PASSWORD).await?;
     tracing::info!(tenant = %created.tenant.id, "created the demo tenant");
     Ok((created.tenant.id, admin))
 }

@@ -1,6 +1,7 @@
 //! Domain services: the business rules, kept out of resolvers so the CLI, the GraphQL layer and
 //! the tests share one implementation.
 
+pub mod access;
 pub mod demo;
 pub mod sessions;
 pub mod tenants;

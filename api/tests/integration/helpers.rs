@@ -184,6 +184,16 @@ impl TestApp {
                         .id,
                 );
             }
+            // One custom role, so every node type has a row to protect in isolation tests.
+            let role = api::services::access::RoleInput {
+                key: Some("auditor_light".into()),
+                name: Some("Light auditor".into()),
+                description: Some("Reads the directory".into()),
+                permissions: Some(vec!["VIEW_EMPLOYEES".into()]),
+            };
+            api::services::access::create_role(tx, uuid::Uuid::nil(), role)
+                .await?
+                .map_err(|e| api::error::AppError::BadRequest(format!("{e:?}")))?;
             for i in 0..employees {
                 let e = NewEmployee {
                     number: format!("E{i:05}"),

@@ -10,6 +10,7 @@
 
 mod helpers;
 
+mod access;
 mod cli;
 mod config;
 mod errors;

@@ -13,7 +13,7 @@ pub mod user;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-crate::tenant_scoped!(membership, "Membership");
+crate::tenant_scoped!(membership, "Member");
 crate::tenant_scoped!(refresh_token, "RefreshToken");
 
 /// Finds a tenant by id.
@@ -86,4 +86,18 @@ pub async fn update_user(
     model: user::ActiveModel,
 ) -> Result<user::Model, DbErr> {
     sea_orm::ActiveModelTrait::update(model, db).await
+}
+
+/// Finds users by id (in no particular order).
+pub async fn find_users(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<Vec<user::Model>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    user::Entity::find()
+        .filter(user::Column::Id.is_in(ids.to_vec()))
+        .all(db)
+        .await
 }
