@@ -6,8 +6,9 @@
 //! is banned everywhere else by `clippy.toml` (`disallowed-methods`).
 
 pub mod access;
+pub mod audit;
 pub mod org;
 pub mod platform;
 pub mod tenancy;
 
-pub use tenancy::{TenantDb, TenantId, TenantScoped, TenantTx};
+pub use tenancy::{Actor, TenantDb, TenantId, TenantScoped, TenantTx};

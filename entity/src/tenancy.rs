@@ -12,8 +12,8 @@ use std::fmt;
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbBackend, DbErr, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Select,
-    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, Value,
+    DbBackend, DbErr, EntityTrait, IntoActiveModel, ModelTrait, PaginatorTrait, QueryFilter,
+    Select, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, Value,
 };
 use uuid::Uuid;
 
@@ -40,6 +40,31 @@ impl fmt::Display for TenantId {
 impl fmt::Debug for TenantId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "TenantId({})", self.0)
+    }
+}
+
+/// Who makes the changes of a transaction, for the audit trail.
+#[derive(Clone, Debug, Default)]
+pub struct Actor {
+    /// `user`, `app` or `system` (the default: seeding, operator commands).
+    pub kind: &'static str,
+    /// The user or app id.
+    pub id: Option<Uuid>,
+    /// The HTTP request id, so an audit entry leads to the request's log lines.
+    pub request_id: Option<String>,
+    /// The GraphQL mutation (or command) being run.
+    pub operation: Option<String>,
+}
+
+impl Actor {
+    /// Changes made by the platform itself (seeding, operator commands).
+    pub fn system(operation: &str) -> Self {
+        Self {
+            kind: "system",
+            id: None,
+            request_id: None,
+            operation: Some(operation.to_owned()),
+        }
     }
 }
 
@@ -92,13 +117,30 @@ impl<E: TenantScoped> Scoped<E> {
 pub struct TenantDb {
     db: DatabaseConnection,
     tenant: TenantId,
+    actor: Actor,
 }
 
 impl TenantDb {
     /// Binds the connection pool to a tenant. Only the authentication layer and the platform
     /// operator's commands call this, with a tenant taken from a verified credential.
     pub fn new(db: DatabaseConnection, tenant: TenantId) -> Self {
-        Self { db, tenant }
+        Self {
+            db,
+            tenant,
+            actor: Actor {
+                kind: "system",
+                ..Actor::default()
+            },
+        }
+    }
+
+    /// The same handle acting for `actor`: its write transactions are audited as theirs.
+    pub fn acting_as(&self, actor: Actor) -> Self {
+        Self {
+            db: self.db.clone(),
+            tenant: self.tenant,
+            actor,
+        }
     }
 
     /// The tenant this handle is bound to.
@@ -108,7 +150,9 @@ impl TenantDb {
 
     /// Starts a write transaction scoped to the tenant.
     pub async fn begin(&self) -> Result<TenantTx, DbErr> {
-        TenantTx::begin(&self.db, self.tenant).await
+        Ok(TenantTx::begin(&self.db, self.tenant)
+            .await?
+            .acting_as(self.actor.clone()))
     }
 
     /// Runs a read-only unit of work in its own tenant transaction.
@@ -127,6 +171,7 @@ impl TenantDb {
 pub struct TenantTx {
     tx: DatabaseTransaction,
     tenant: TenantId,
+    actor: Actor,
 }
 
 impl TenantTx {
@@ -163,7 +208,20 @@ impl TenantTx {
             ))
             .await?;
         }
-        Ok(Self { tx, tenant })
+        Ok(Self {
+            tx,
+            tenant,
+            actor: Actor {
+                kind: "system",
+                ..Actor::default()
+            },
+        })
+    }
+
+    /// The same transaction, its changes audited as `actor`'s.
+    pub fn acting_as(mut self, actor: Actor) -> Self {
+        self.actor = actor;
+        self
     }
 
     /// The tenant this transaction is bound to.
@@ -234,41 +292,154 @@ impl TenantTx {
         .await
     }
 
-    /// Inserts a row, overwriting whatever `tenant_id` the caller set with the transaction's.
+    /// Inserts a row, overwriting whatever `tenant_id` the caller set with the transaction's,
+    /// and records it in the audit trail.
     pub async fn insert<E, A>(&self, mut am: A) -> Result<E::Model, DbErr>
     where
         E: TenantScoped,
+        E::Model: serde::Serialize,
         A: ActiveModelTrait<Entity = E> + sea_orm::ActiveModelBehavior + Send,
         E::Model: IntoActiveModel<A>,
     {
         am.set(E::tenant_column(), self.tenant.0.into());
-        am.insert(&self.tx).await
+        let created = am.insert(&self.tx).await?;
+        self.audit_change::<E>(None, Some(&created), "create")
+            .await?;
+        Ok(created)
     }
 
-    /// Updates a row by its primary key. The tenant is forced, so an active model carrying
-    /// another tenant's key updates nothing and answers `RecordNotUpdated`.
+    /// Updates a row by its primary key and records each changed field, before and after, in
+    /// the audit trail. The tenant is forced, so an active model carrying another tenant's key
+    /// updates nothing and answers `RecordNotFound`.
     pub async fn update<E, A>(&self, mut am: A) -> Result<E::Model, DbErr>
     where
         E: TenantScoped,
+        E::Model: serde::Serialize,
         A: ActiveModelTrait<Entity = E> + sea_orm::ActiveModelBehavior + Send,
         E::Model: IntoActiveModel<A>,
     {
         am.set(E::tenant_column(), self.tenant.0.into());
-        am.update(&self.tx).await
+        let id = match am.get(E::id_column()).into_value() {
+            Some(Value::Uuid(Some(id))) => id,
+            _ => return Err(DbErr::Custom("an update needs the row's id".into())),
+        };
+        let before = self
+            .get::<E>(id)
+            .await?
+            .ok_or_else(|| DbErr::RecordNotFound(format!("{} {id}", E::TYPE_NAME)))?;
+        let after = am.update(&self.tx).await?;
+        self.audit_change::<E>(Some(&before), Some(&after), "update")
+            .await?;
+        Ok(after)
     }
 
-    /// Deletes the tenant's rows of `E` matching `filter`; returns how many went.
+    /// Records a change the seam did not make itself, such as one to a platform table (a
+    /// tenant's settings) made in this transaction.
+    pub async fn audit_change<E: TenantScoped>(
+        &self,
+        before: Option<&E::Model>,
+        after: Option<&E::Model>,
+        action: &str,
+    ) -> Result<(), DbErr>
+    where
+        E::Model: serde::Serialize,
+    {
+        let id = after.or(before).and_then(|m| match m.get(E::id_column()) {
+            Value::Uuid(Some(u)) => Some(u),
+            _ => None,
+        });
+        self.audit_raw(E::TYPE_NAME, id, action, field_changes(before, after)?)
+            .await
+    }
+
+    /// Appends one audit entry.
+    pub async fn audit_raw(
+        &self,
+        entity_type: &str,
+        entity_id: Option<Uuid>,
+        action: &str,
+        changes: serde_json::Value,
+    ) -> Result<(), DbErr> {
+        use sea_orm::ActiveValue::Set;
+        let entry = crate::audit::entry::ActiveModel {
+            tenant_id: Set(self.tenant.0),
+            id: Set(Uuid::now_v7()),
+            occurred_at: Set(chrono::Utc::now()),
+            actor_kind: Set(if self.actor.kind.is_empty() {
+                "system"
+            } else {
+                self.actor.kind
+            }
+            .to_owned()),
+            actor_id: Set(self.actor.id),
+            request_id: Set(self.actor.request_id.clone()),
+            operation: Set(self.actor.operation.clone()),
+            entity_type: Set(entity_type.to_owned()),
+            entity_id: Set(entity_id),
+            action: Set(action.to_owned()),
+            changes: Set(changes),
+        };
+        entry.insert(&self.tx).await?;
+        Ok(())
+    }
+
+    /// Deletes the tenant's rows of `E` matching `filter`, recording each in the audit trail;
+    /// returns how many went.
     pub async fn delete_where<E: TenantScoped>(
         &self,
         filter: sea_orm::Condition,
-    ) -> Result<u64, DbErr> {
+    ) -> Result<u64, DbErr>
+    where
+        E::Model: serde::Serialize + Sync,
+    {
+        let doomed = self
+            .all(self.select::<E>().refine(|q| q.filter(filter.clone())))
+            .await?;
         let res = E::delete_many()
             .filter(E::tenant_column().eq(self.tenant.0))
             .filter(filter)
             .exec(&self.tx)
             .await?;
+        for row in &doomed {
+            self.audit_change::<E>(Some(row), None, "delete").await?;
+        }
         Ok(res.rows_affected)
     }
+}
+
+/// The changed fields of a row as `{"field": {"before": .., "after": ..}}`. Bookkeeping columns
+/// that change on every write, and hashes of secrets, are left out.
+pub fn field_changes<M: serde::Serialize>(
+    before: Option<&M>,
+    after: Option<&M>,
+) -> Result<serde_json::Value, DbErr> {
+    const SKIP: [&str; 4] = ["tenant_id", "version", "updated_at", "updated_by"];
+    let to_map = |m: Option<&M>| -> Result<serde_json::Map<String, serde_json::Value>, DbErr> {
+        match m
+            .map(serde_json::to_value)
+            .transpose()
+            .map_err(|e| DbErr::Custom(e.to_string()))?
+        {
+            Some(serde_json::Value::Object(map)) => Ok(map),
+            _ => Ok(serde_json::Map::new()),
+        }
+    };
+    let (b, a) = (to_map(before)?, to_map(after)?);
+    let mut out = serde_json::Map::new();
+    let keys: std::collections::BTreeSet<&String> = b.keys().chain(a.keys()).collect();
+    for key in keys {
+        if SKIP.contains(&key.as_str()) || key.ends_with("_hash") {
+            continue;
+        }
+        let (old, new) = (b.get(key), a.get(key));
+        if old != new {
+            out.insert(
+                key.clone(),
+                serde_json::json!({ "before": old.cloned().unwrap_or_default(), "after": new.cloned().unwrap_or_default() }),
+            );
+        }
+    }
+    Ok(serde_json::Value::Object(out))
 }
 
 impl TenantTx {

@@ -379,7 +379,7 @@ impl AccessMutation {
         input: CreateCustomRoleInput,
     ) -> GqlResult<CustomRolePayload> {
         let session = ctx.authorize(Permission::ManageRoles)?;
-        let tx = session.db.begin().await.map_err(AppError::from)?;
+        let tx = session.begin_write(ctx).await?;
         let input = RoleInput {
             key: Some(input.key),
             name: Some(input.name),
@@ -398,7 +398,7 @@ impl AccessMutation {
         input: UpdateCustomRoleInput,
     ) -> GqlResult<CustomRolePayload> {
         let session = ctx.authorize(Permission::ManageRoles)?;
-        let tx = session.db.begin().await.map_err(AppError::from)?;
+        let tx = session.begin_write(ctx).await?;
         let out = match GlobalId::decode_for::<role::Entity>(&input.id) {
             None => not_found(),
             Some(id) => {
@@ -428,7 +428,7 @@ impl AccessMutation {
         input: VersionedIdInput,
     ) -> GqlResult<CustomRolePayload> {
         let session = ctx.authorize(Permission::ManageRoles)?;
-        let tx = session.db.begin().await.map_err(AppError::from)?;
+        let tx = session.begin_write(ctx).await?;
         let out = match GlobalId::decode_for::<role::Entity>(&input.id) {
             None => not_found(),
             Some(id) => {
@@ -447,7 +447,7 @@ impl AccessMutation {
         input: InviteMemberInput,
     ) -> GqlResult<MemberPayload> {
         let session = ctx.authorize(Permission::ManageMembers)?;
-        let tx = session.db.begin().await.map_err(AppError::from)?;
+        let tx = session.begin_write(ctx).await?;
         let out = access::invite_member(
             &tx,
             session.principal.user_id,
@@ -467,7 +467,7 @@ impl AccessMutation {
         input: SetMemberRolesInput,
     ) -> GqlResult<MemberPayload> {
         let session = ctx.authorize(Permission::ManageMembers)?;
-        let tx = session.db.begin().await.map_err(AppError::from)?;
+        let tx = session.begin_write(ctx).await?;
         let out = match GlobalId::decode_for::<membership::Entity>(&input.id) {
             None => not_found(),
             Some(id) => {
@@ -510,7 +510,7 @@ async fn member_status(
     active: bool,
 ) -> GqlResult<MemberPayload> {
     let session = ctx.authorize(Permission::ManageMembers)?;
-    let tx = session.db.begin().await.map_err(AppError::from)?;
+    let tx = session.begin_write(ctx).await?;
     let out = match GlobalId::decode_for::<membership::Entity>(&input.id) {
         None => not_found(),
         Some(id) => {

@@ -12,7 +12,7 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, ID, Interface, Object, OutputType, SimpleObject, TypeName};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use entity::{TenantDb, TenantScoped};
+use entity::{Actor, TenantDb, TenantScoped, TenantTx};
 use sea_orm::{ColumnTrait, ModelTrait, QueryFilter, QueryOrder, QuerySelect, Value};
 use uuid::Uuid;
 
@@ -56,6 +56,19 @@ impl Session {
             db: self.db.clone(),
             _e: PhantomData,
         })
+    }
+
+    /// Starts the write transaction of a mutation, audited as the principal's and named after
+    /// the mutation's field (`createCustomRole`, ...).
+    pub async fn begin_write(&self, ctx: &Context<'_>) -> AppResult<TenantTx> {
+        let request_id = ctx.data_opt::<RequestInfo>().map(|r| r.request_id.clone());
+        let actor = Actor {
+            kind: "user",
+            id: Some(self.principal.user_id),
+            request_id,
+            operation: Some(ctx.field().name().to_owned()),
+        };
+        Ok(self.db.acting_as(actor).begin().await?)
     }
 
     /// The request's loader of type `L`, made by `make` on first use.
@@ -424,6 +437,8 @@ pub enum Node {
     CustomRole(crate::graphql::access::CustomRole),
     /// A member of the tenant.
     Member(crate::graphql::access::Member),
+    /// An entry of the audit trail.
+    AuditEntry(crate::graphql::audit::AuditEntry),
 }
 
 /// `node` and `nodes`: resolve any global id inside the caller's tenant.
@@ -480,6 +495,11 @@ async fn resolve_node(ctx: &Context<'_>, id: &ID) -> GqlResult<Option<Node>> {
             crate::graphql::access::member_node(ctx, uuid)
                 .await?
                 .map(Node::Member)
+        }
+        t if t == <entity::audit::entry::Entity as TenantScoped>::TYPE_NAME => {
+            crate::graphql::audit::audit_entry_node(ctx, uuid)
+                .await?
+                .map(Node::AuditEntry)
         }
         _ => None,
     })

@@ -5,6 +5,7 @@
 //! connections, loaders, the per-request session) lives in [`core`] and is written once.
 
 pub mod access;
+pub mod audit;
 pub mod core;
 pub mod identity;
 pub mod org;
@@ -19,6 +20,7 @@ use crate::config::LimitSettings;
 pub struct QueryRoot(
     platform::PlatformQuery,
     access::AccessQuery,
+    audit::AuditQuery,
     org::OrgQuery,
     core::NodeQuery,
 );

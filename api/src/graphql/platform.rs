@@ -192,10 +192,11 @@ impl PlatformMutation {
                 errors,
             });
         }
-        let state = app_state(ctx)?;
-        let current = platform::find_tenant(&state.db, session.principal.tenant.uuid())
+        let tx = session.begin_write(ctx).await?;
+        let current = platform::find_tenant(tx.connection(), session.principal.tenant.uuid())
             .await?
             .ok_or(AppError::NotFound("tenant"))?;
+        let before = current.clone();
         let mut am = current.into_active_model();
         if let Some(v) = input.name {
             am.name = Set(v.trim().to_owned());
@@ -213,7 +214,14 @@ impl PlatformMutation {
             am.locale = Set(v);
         }
         am.updated_at = Set(Utc::now());
-        let updated = platform::update_tenant(&state.db, am).await?;
+        let updated = platform::update_tenant(tx.connection(), am).await?;
+        // The tenant row is a platform table, so the seam cannot see the change: record it here.
+        let changes = entity::tenancy::field_changes(Some(&before), Some(&updated))
+            .map_err(AppError::from)?;
+        tx.audit_raw("Tenant", Some(updated.id), "update", changes)
+            .await
+            .map_err(AppError::from)?;
+        tx.commit().await.map_err(AppError::from)?;
         Ok(UpdateTenantSettingsPayload {
             tenant: Some(Tenant(updated)),
             errors: Vec::new(),

@@ -133,7 +133,9 @@ pub async fn login(
     if tenant.status != "active" {
         return Ok(Err(SessionFailure::InvalidCredentials));
     }
-    let tx = TenantTx::begin(db, TenantId(tenant.id)).await?;
+    let tx = TenantTx::begin(db, TenantId(tenant.id))
+        .await?
+        .acting_as(as_user(user.id, "login"));
     if !has_active_membership(&tx, user.id).await? {
         return Ok(Err(SessionFailure::InvalidCredentials));
     }
@@ -159,6 +161,10 @@ pub async fn refresh(
     }
     let tx = TenantTx::begin(db, tenant).await?;
     let found = find_by_hash(&tx, &hash).await?;
+    let tx = tx.acting_as(as_user(
+        found.as_ref().map_or(Uuid::nil(), |r| r.user_id),
+        "refreshToken",
+    ));
     let Some(row) = found else {
         return Ok(Err(SessionFailure::InvalidRefreshToken));
     };
@@ -190,7 +196,10 @@ pub async fn logout(db: &DatabaseConnection, presented: &str) -> AppResult<()> {
     }
     let tx = TenantTx::begin(db, tenant).await?;
     if let Some(row) = find_by_hash(&tx, &hash).await? {
+        let tx = tx.acting_as(as_user(row.user_id, "logout"));
         revoke_family(&tx, row.family_id).await?;
+        tx.commit().await?;
+        return Ok(());
     }
     tx.commit().await?;
     Ok(())
@@ -266,6 +275,15 @@ async fn issue(
         expires_in: tokens.access_ttl_seconds(),
         refresh_token: format!("{}.{secret}", tx.tenant().uuid().simple()),
     })
+}
+
+fn as_user(user_id: Uuid, operation: &str) -> entity::Actor {
+    entity::Actor {
+        kind: "user",
+        id: Some(user_id),
+        request_id: None,
+        operation: Some(operation.to_owned()),
+    }
 }
 
 fn parse_refresh(presented: &str) -> Option<(TenantId, String)> {
