@@ -22,18 +22,27 @@ use crate::error::{AppError, AppResult};
 
 pub use crate::permissions::{BuiltinRole, Permission, permission_from_name, permission_name};
 
+/// Whether the caller is a person or a partner app.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PrincipalKind {
+    /// A signed-in user, through a JWT.
+    User,
+    /// A partner app, through an API key.
+    App,
+}
+
 /// Who is calling.
 #[derive(Clone, Debug)]
 pub struct Principal {
     /// The tenant every query of this request is scoped to.
     pub tenant: TenantId,
-    /// The signed-in user.
-    pub user_id: Uuid,
-    /// The membership that grants the roles.
-    pub membership_id: Uuid,
-    /// Role names held.
+    /// A person or an app.
+    pub kind: PrincipalKind,
+    /// The user's id, or the app's.
+    pub actor_id: Uuid,
+    /// Role names held (empty for apps, which hold permissions directly).
     pub roles: Vec<String>,
-    /// The union of the roles' permissions.
+    /// The union of the roles' permissions, or the app's.
     pub permissions: BTreeSet<Permission>,
 }
 
@@ -225,9 +234,84 @@ pub async fn principal_from_token(
         .collect();
     Ok(Principal {
         tenant: tenant_id,
-        user_id,
-        membership_id: member.id,
+        kind: PrincipalKind::User,
+        actor_id: user_id,
         roles: member.roles.0,
+        permissions,
+    })
+}
+
+/// Turns an API key into a principal with its app's permissions. Unknown, malformed, revoked
+/// and expired keys, archived apps and inactive tenants all answer the same way. Schema
+/// introspection stays closed to keys unless the tenant allows it.
+pub async fn principal_from_api_key(db: &DatabaseConnection, key: &str) -> AppResult<Principal> {
+    use entity::access::{api_key, app};
+    let refused = || AppError::Unauthenticated("the API key is not valid".into());
+    let (tenant_id, hash) = crate::services::apps::parse_key(key).ok_or_else(refused)?;
+    let tenant = platform::find_tenant(db, tenant_id.uuid())
+        .await?
+        .ok_or_else(refused)?;
+    if tenant.status != "active" {
+        return Err(refused());
+    }
+    let now = chrono::Utc::now();
+    let tdb = TenantDb::new(db.clone(), tenant_id);
+    let found = tdb
+        .read(async |tx| {
+            let key = tx
+                .one(
+                    tx.select::<api_key::Entity>()
+                        .refine(|q| q.filter(api_key::Column::KeyHash.eq(hash))),
+                )
+                .await?;
+            let app = match &key {
+                Some(k) => tx.get::<app::Entity>(k.app_id).await?,
+                None => None,
+            };
+            Ok(key.zip(app))
+        })
+        .await?;
+    let (key, app) = found.ok_or_else(refused)?;
+    if key.revoked_at.is_some()
+        || key.expires_at.is_some_and(|e| e <= now)
+        || app.archived_at.is_some()
+    {
+        return Err(refused());
+    }
+    // Recording every use would make each read a write; once a minute is enough to spot
+    // unused keys. A failure here must not fail the request.
+    if key
+        .last_used_at
+        .is_none_or(|t| now - t > chrono::Duration::seconds(60))
+    {
+        let actor = entity::Actor {
+            kind: "app",
+            id: Some(app.id),
+            ..Default::default()
+        };
+        let mut am = sea_orm::IntoActiveModel::into_active_model(key.clone());
+        am.last_used_at = sea_orm::ActiveValue::Set(Some(now));
+        let touch = async {
+            let tx = tdb.acting_as(actor).begin().await?;
+            tx.update(am).await?;
+            tx.commit().await
+        };
+        if let Err(e) = touch.await {
+            tracing::warn!(error = %e, "could not record an API key's use");
+        }
+    }
+    let permissions = app
+        .permissions
+        .0
+        .iter()
+        .filter_map(|p| permission_from_name(p))
+        .filter(|p| *p != Permission::ExploreSchema || tenant.api_key_introspection)
+        .collect();
+    Ok(Principal {
+        tenant: tenant_id,
+        kind: PrincipalKind::App,
+        actor_id: app.id,
+        roles: Vec::new(),
         permissions,
     })
 }

@@ -147,16 +147,30 @@ async fn graphql_get(
 
 use actix_web::Responder;
 
-/// Authenticates from an `Authorization` header value; `None` when the request is anonymous.
+/// Authenticates from the `X-API-Key` or `Authorization` header; `None` when the request is
+/// anonymous. A bearer credential starting with `uk_` is an API key, anything else a JWT.
 async fn authenticate(
     state: &AppState,
+    api_key: Option<&str>,
     authorization: Option<&str>,
 ) -> Result<Option<Session>, AppError> {
-    let Some(value) = authorization else {
-        return Ok(None);
+    let principal = match (api_key, authorization) {
+        (Some(_), Some(_)) => {
+            return Err(AppError::Unauthenticated(
+                "send either X-API-Key or Authorization, not both".into(),
+            ));
+        }
+        (Some(key), None) => auth::principal_from_api_key(&state.db, key.trim()).await?,
+        (None, Some(value)) => {
+            let credential = auth::bearer(value)?;
+            if crate::services::apps::is_api_key(credential) {
+                auth::principal_from_api_key(&state.db, credential).await?
+            } else {
+                auth::principal_from_token(&state.db, &state.tokens, credential).await?
+            }
+        }
+        (None, None) => return Ok(None),
     };
-    let token = auth::bearer(value)?;
-    let principal = auth::principal_from_token(&state.db, &state.tokens, token).await?;
     let db = TenantDb::new(state.db.clone(), principal.tenant);
     Ok(Some(Session::new(principal, db)))
 }
@@ -173,18 +187,9 @@ async fn execute(
     let rid = request_id(req);
     let operation = state.metrics.operation_label(gql.operation_name.as_deref());
 
-    if req.headers().contains_key("x-api-key") {
-        return error_response(
-            req,
-            ErrorCode::Unauthenticated,
-            "API keys are not accepted by this server yet",
-        );
-    }
-    let authorization = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    let session = match authenticate(state, authorization).await {
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let (api_key, authorization) = (header("x-api-key"), header("authorization"));
+    let session = match authenticate(state, api_key, authorization).await {
         Ok(s) => s,
         Err(e) => {
             state.metrics.observe_request(
@@ -384,7 +389,7 @@ async fn graphql_ws(
                 .map(str::to_owned);
             let mut data = Data::default();
             data.insert(RequestInfo { request_id: rid });
-            match authenticate(&state, auth.as_deref()).await {
+            match authenticate(&state, None, auth.as_deref()).await {
                 Ok(Some(session)) => data.insert(session),
                 Ok(None) => {}
                 Err(e) => return Err(async_graphql::Error::from(e)),

@@ -328,8 +328,12 @@ impl TenantTx {
             .await?
             .ok_or_else(|| DbErr::RecordNotFound(format!("{} {id}", E::TYPE_NAME)))?;
         let after = am.update(&self.tx).await?;
-        self.audit_change::<E>(Some(&before), Some(&after), "update")
-            .await?;
+        let changes = field_changes(Some(&before), Some(&after))?;
+        // Bookkeeping alone (a key's last use, say) is not a change worth an entry.
+        if changes.as_object().is_some_and(|c| !c.is_empty()) {
+            self.audit_raw(E::TYPE_NAME, Some(id), "update", changes)
+                .await?;
+        }
         Ok(after)
     }
 
@@ -413,7 +417,13 @@ pub fn field_changes<M: serde::Serialize>(
     before: Option<&M>,
     after: Option<&M>,
 ) -> Result<serde_json::Value, DbErr> {
-    const SKIP: [&str; 4] = ["tenant_id", "version", "updated_at", "updated_by"];
+    const SKIP: [&str; 5] = [
+        "tenant_id",
+        "version",
+        "updated_at",
+        "updated_by",
+        "last_used_at",
+    ];
     let to_map = |m: Option<&M>| -> Result<serde_json::Map<String, serde_json::Value>, DbErr> {
         match m
             .map(serde_json::to_value)

@@ -386,7 +386,7 @@ impl AccessMutation {
             description: Some(input.description),
             permissions: Some(names(&input.permissions)),
         };
-        let out = access::create_role(&tx, session.principal.user_id, input).await?;
+        let out = access::create_role(&tx, session.principal.actor_id, input).await?;
         finish_role(tx, out).await
     }
 
@@ -410,7 +410,7 @@ impl AccessMutation {
                 };
                 access::update_role(
                     &tx,
-                    session.principal.user_id,
+                    session.principal.actor_id,
                     id,
                     input.expected_version,
                     changes,
@@ -432,7 +432,7 @@ impl AccessMutation {
         let out = match GlobalId::decode_for::<role::Entity>(&input.id) {
             None => not_found(),
             Some(id) => {
-                access::archive_role(&tx, session.principal.user_id, id, input.expected_version)
+                access::archive_role(&tx, session.principal.actor_id, id, input.expected_version)
                     .await?
             }
         };
@@ -450,7 +450,7 @@ impl AccessMutation {
         let tx = session.begin_write(ctx).await?;
         let out = access::invite_member(
             &tx,
-            session.principal.user_id,
+            session.principal.actor_id,
             &input.email,
             &input.display_name,
             &input.roles,
@@ -473,7 +473,7 @@ impl AccessMutation {
             Some(id) => {
                 access::set_member_roles(
                     &tx,
-                    session.principal.user_id,
+                    session.principal.actor_id,
                     id,
                     input.expected_version,
                     &input.roles,
@@ -516,7 +516,7 @@ async fn member_status(
         Some(id) => {
             access::set_member_status(
                 &tx,
-                session.principal.user_id,
+                session.principal.actor_id,
                 id,
                 input.expected_version,
                 active,

@@ -63,8 +63,11 @@ impl Session {
     pub async fn begin_write(&self, ctx: &Context<'_>) -> AppResult<TenantTx> {
         let request_id = ctx.data_opt::<RequestInfo>().map(|r| r.request_id.clone());
         let actor = Actor {
-            kind: "user",
-            id: Some(self.principal.user_id),
+            kind: match self.principal.kind {
+                crate::auth::PrincipalKind::User => "user",
+                crate::auth::PrincipalKind::App => "app",
+            },
+            id: Some(self.principal.actor_id),
             request_id,
             operation: Some(ctx.field().name().to_owned()),
         };
@@ -439,6 +442,10 @@ pub enum Node {
     Member(crate::graphql::access::Member),
     /// An entry of the audit trail.
     AuditEntry(crate::graphql::audit::AuditEntry),
+    /// A partner app.
+    App(crate::graphql::apps::App),
+    /// An API key of a partner app.
+    ApiKey(crate::graphql::apps::ApiKey),
 }
 
 /// `node` and `nodes`: resolve any global id inside the caller's tenant.
@@ -500,6 +507,16 @@ async fn resolve_node(ctx: &Context<'_>, id: &ID) -> GqlResult<Option<Node>> {
             crate::graphql::audit::audit_entry_node(ctx, uuid)
                 .await?
                 .map(Node::AuditEntry)
+        }
+        t if t == <entity::access::app::Entity as TenantScoped>::TYPE_NAME => {
+            crate::graphql::apps::app_node(ctx, uuid)
+                .await?
+                .map(Node::App)
+        }
+        t if t == <entity::access::api_key::Entity as TenantScoped>::TYPE_NAME => {
+            crate::graphql::apps::api_key_node(ctx, uuid)
+                .await?
+                .map(Node::ApiKey)
         }
         _ => None,
     })

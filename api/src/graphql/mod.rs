@@ -5,6 +5,7 @@
 //! connections, loaders, the per-request session) lives in [`core`] and is written once.
 
 pub mod access;
+pub mod apps;
 pub mod audit;
 pub mod core;
 pub mod identity;
@@ -20,6 +21,7 @@ use crate::config::LimitSettings;
 pub struct QueryRoot(
     platform::PlatformQuery,
     access::AccessQuery,
+    apps::AppsQuery,
     audit::AuditQuery,
     org::OrgQuery,
     core::NodeQuery,
@@ -31,6 +33,7 @@ pub struct MutationRoot(
     platform::PlatformMutation,
     identity::IdentityMutation,
     access::AccessMutation,
+    apps::AppsMutation,
 );
 
 /// The root subscription: one object per domain.

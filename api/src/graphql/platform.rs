@@ -60,6 +60,10 @@ impl Tenant {
     async fn is_demo(&self) -> bool {
         self.0.is_demo
     }
+    /// Whether API keys may introspect the schema (when their app holds `EXPLORE_SCHEMA`).
+    async fn api_key_introspection(&self) -> bool {
+        self.0.api_key_introspection
+    }
     /// When the tenant was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
@@ -100,7 +104,12 @@ impl PlatformQuery {
     async fn viewer(&self, ctx: &Context<'_>) -> GqlResult<Viewer> {
         let session = ctx.session()?;
         let state = app_state(ctx)?;
-        let user = platform::find_user(&state.db, session.principal.user_id)
+        if session.principal.kind != crate::auth::PrincipalKind::User {
+            return Err(
+                AppError::Forbidden("the viewer is a person; an API key has none".into()).into(),
+            );
+        }
+        let user = platform::find_user(&state.db, session.principal.actor_id)
             .await?
             .ok_or_else(|| AppError::Unauthenticated("the user no longer exists".into()))?;
         Ok(Viewer {
@@ -141,6 +150,8 @@ pub struct UpdateTenantSettingsInput {
     pub time_zone: Option<String>,
     /// New BCP 47 locale, such as `ja-JP`.
     pub locale: Option<String>,
+    /// Whether API keys may introspect the schema (when their app holds `EXPLORE_SCHEMA`).
+    pub api_key_introspection: Option<bool>,
 }
 
 /// What can be wrong with a platform input.
@@ -212,6 +223,9 @@ impl PlatformMutation {
         }
         if let Some(v) = input.locale {
             am.locale = Set(v);
+        }
+        if let Some(v) = input.api_key_introspection {
+            am.api_key_introspection = Set(v);
         }
         am.updated_at = Set(Utc::now());
         let updated = platform::update_tenant(tx.connection(), am).await?;

@@ -2,6 +2,7 @@
 //! the tests share one implementation.
 
 pub mod access;
+pub mod apps;
 pub mod demo;
 pub mod sessions;
 pub mod tenants;

@@ -90,6 +90,7 @@ where
             locale: Set(new.locale.clone()),
             status: Set("active".into()),
             is_demo: Set(new.is_demo),
+            api_key_introspection: Set(false),
             created_at: Set(now),
             updated_at: Set(now),
         },

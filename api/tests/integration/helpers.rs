@@ -194,6 +194,22 @@ impl TestApp {
             api::services::access::create_role(tx, uuid::Uuid::nil(), role)
                 .await?
                 .map_err(|e| api::error::AppError::BadRequest(format!("{e:?}")))?;
+            // One partner app with one key, for the same reason.
+            let all: std::collections::BTreeSet<_> =
+                api::auth::Permission::ALL.iter().copied().collect();
+            let app = api::services::apps::create_app(
+                tx,
+                uuid::Uuid::nil(),
+                &all,
+                "Payroll bureau",
+                "",
+                &[api::auth::Permission::ViewEmployees],
+            )
+            .await?
+            .map_err(|e| api::error::AppError::BadRequest(format!("{e:?}")))?;
+            api::services::apps::create_key(tx, uuid::Uuid::nil(), app.id, "seed", None, "test")
+                .await?
+                .map_err(|e| api::error::AppError::BadRequest(format!("{e:?}")))?;
             for i in 0..employees {
                 let e = NewEmployee {
                     number: format!("E{i:05}"),

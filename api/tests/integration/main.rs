@@ -11,6 +11,7 @@
 mod helpers;
 
 mod access;
+mod apps;
 mod audit;
 mod cli;
 mod config;

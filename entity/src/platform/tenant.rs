@@ -25,6 +25,8 @@ pub struct Model {
     pub status: String,
     /// Whether this is the demo tenant created by `seed-demo` (refused in production mode).
     pub is_demo: bool,
+    /// Whether API keys may introspect the schema (people need `EXPLORE_SCHEMA` either way).
+    pub api_key_introspection: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
