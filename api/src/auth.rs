@@ -95,6 +95,7 @@ pub struct TokenService {
     issuer: String,
     audience: String,
     default_ttl: i64,
+    jwks_min_refetch: i64,
 }
 
 impl TokenService {
@@ -115,6 +116,7 @@ impl TokenService {
             issuer: settings.issuer.clone(),
             audience: settings.audience.clone(),
             default_ttl: i64::try_from(settings.access_token_ttl_seconds).unwrap_or(900),
+            jwks_min_refetch: i64::try_from(settings.jwks_min_refetch_seconds).unwrap_or(30),
         }
     }
 
@@ -144,6 +146,16 @@ impl TokenService {
     /// Lifetime of access tokens issued without an explicit one, in seconds.
     pub fn access_ttl_seconds(&self) -> i64 {
         self.default_ttl
+    }
+
+    /// The shortest interval between two fetches of one provider's JWKS, in seconds.
+    pub fn jwks_min_refetch(&self) -> i64 {
+        self.jwks_min_refetch
+    }
+
+    /// Allowed clock skew, in seconds.
+    pub fn leeway(&self) -> u64 {
+        self.validation.leeway
     }
 
     /// Verifies a token's signature and registered claims.
@@ -177,10 +189,52 @@ pub async fn principal_from_token(
     token: &str,
 ) -> AppResult<Principal> {
     let claims = tokens.verify(token)?;
-    let refused =
-        || AppError::Unauthenticated("the credential is not valid for any active tenant".into());
-    let user_id = Uuid::parse_str(&claims.sub).map_err(|_| refused())?;
-    let tenant = platform::find_tenant(db, claims.tid)
+    let user_id = Uuid::parse_str(&claims.sub).map_err(|_| not_a_member())?;
+    principal_for_user(db, TenantId(claims.tid), user_id).await
+}
+
+/// Turns any JWT into a principal: this server's own tokens by [`principal_from_token`], an
+/// external identity provider's by the provider registered for the token's issuer.
+pub async fn principal_from_jwt(
+    db: &DatabaseConnection,
+    tokens: &TokenService,
+    http: &reqwest::Client,
+    token: &str,
+) -> AppResult<Principal> {
+    match crate::services::idp::unverified_issuer(token) {
+        Some(issuer) if issuer != tokens.issuer => {
+            let (tenant, email) = crate::services::idp::verify(
+                db,
+                http,
+                &issuer,
+                token,
+                tokens.leeway(),
+                tokens.jwks_min_refetch(),
+            )
+            .await?;
+            let user = platform::find_user_by_email(db, &email)
+                .await?
+                .ok_or_else(not_a_member)?;
+            principal_for_user(db, tenant, user.id).await
+        }
+        _ => principal_from_token(db, tokens, token).await,
+    }
+}
+
+fn not_a_member() -> AppError {
+    AppError::Unauthenticated("the credential is not valid for any active tenant".into())
+}
+
+/// The principal of a user in a tenant: the tenant must be active and the user an active member.
+/// Every failure answers the same way, so a caller cannot tell a missing tenant from a missing
+/// membership.
+async fn principal_for_user(
+    db: &DatabaseConnection,
+    tenant_id: TenantId,
+    user_id: Uuid,
+) -> AppResult<Principal> {
+    let refused = not_a_member;
+    let tenant = platform::find_tenant(db, tenant_id.uuid())
         .await?
         .ok_or_else(refused)?;
     if tenant.status != "active" {

@@ -124,6 +124,9 @@ pub struct AuthSettings {
     pub access_token_ttl_seconds: u64,
     /// Allowed clock skew when checking `exp` and `nbf`, in seconds.
     pub leeway_seconds: u64,
+    /// The shortest interval between two fetches of an identity provider's JWKS document
+    /// (a token naming an unknown `kid` triggers a fetch; this bounds how often).
+    pub jwks_min_refetch_seconds: u64,
 }
 
 /// Demo data.
@@ -233,6 +236,7 @@ impl Default for AuthSettings {
             audience: "urakata-api".into(),
             access_token_ttl_seconds: 900,
             leeway_seconds: 30,
+            jwks_min_refetch_seconds: 30,
         }
     }
 }

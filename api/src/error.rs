@@ -181,6 +181,10 @@ pub type GqlResult<T> = async_graphql::Result<T>;
 #[derive(async_graphql::SimpleObject, Debug, Clone)]
 #[graphql(concrete(name = "AccessError", params(crate::services::access::AccessErrorCode)))]
 #[graphql(concrete(name = "AppsError", params(crate::services::apps::AppsErrorCode)))]
+#[graphql(concrete(
+    name = "IdentityProviderError",
+    params(crate::services::idp::IdpErrorCode)
+))]
 pub struct InputError<C: async_graphql::OutputType> {
     /// Path to the field in the input, e.g. `["permissions", "2"]`; empty when the input as a
     /// whole is at fault.

@@ -18,6 +18,7 @@ mod m20261123_000004_sessions;
 mod m20261123_000005_custom_roles;
 mod m20261123_000006_audit_log;
 mod m20261123_000007_apps;
+mod m20261123_000008_identity_providers;
 
 /// The PostgreSQL role the API's connections run as: it owns no table and cannot bypass
 /// row-level security. Migrations run as the connecting (owner) role and grant it what it needs.
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_custom_roles::Migration),
             Box::new(m20261123_000006_audit_log::Migration),
             Box::new(m20261123_000007_apps::Migration),
+            Box::new(m20261123_000008_identity_providers::Migration),
         ]
     }
 }

@@ -446,6 +446,8 @@ pub enum Node {
     App(crate::graphql::apps::App),
     /// An API key of a partner app.
     ApiKey(crate::graphql::apps::ApiKey),
+    /// An external identity provider.
+    IdentityProvider(crate::graphql::idp::IdentityProvider),
 }
 
 /// `node` and `nodes`: resolve any global id inside the caller's tenant.
@@ -517,6 +519,11 @@ async fn resolve_node(ctx: &Context<'_>, id: &ID) -> GqlResult<Option<Node>> {
             crate::graphql::apps::api_key_node(ctx, uuid)
                 .await?
                 .map(Node::ApiKey)
+        }
+        t if t == <entity::access::identity_provider::Entity as TenantScoped>::TYPE_NAME => {
+            crate::graphql::idp::idp_node(ctx, uuid)
+                .await?
+                .map(Node::IdentityProvider)
         }
         _ => None,
     })

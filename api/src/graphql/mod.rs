@@ -9,6 +9,7 @@ pub mod apps;
 pub mod audit;
 pub mod core;
 pub mod identity;
+pub mod idp;
 pub mod org;
 pub mod platform;
 
@@ -22,6 +23,7 @@ pub struct QueryRoot(
     platform::PlatformQuery,
     access::AccessQuery,
     apps::AppsQuery,
+    idp::IdpQuery,
     audit::AuditQuery,
     org::OrgQuery,
     core::NodeQuery,
@@ -34,6 +36,7 @@ pub struct MutationRoot(
     identity::IdentityMutation,
     access::AccessMutation,
     apps::AppsMutation,
+    idp::IdpMutation,
 );
 
 /// The root subscription: one object per domain.

@@ -4,5 +4,6 @@
 pub mod access;
 pub mod apps;
 pub mod demo;
+pub mod idp;
 pub mod sessions;
 pub mod tenants;

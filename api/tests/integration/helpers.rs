@@ -44,6 +44,8 @@ pub fn test_settings() -> Settings {
     s.http.shutdown_timeout_seconds = 1;
     s.demo.enabled = false;
     s.log.filter = "warn".into();
+    // Key-rotation tests wait out this interval; two seconds prove the throttle with room for a slow machine.
+    s.auth.jwks_min_refetch_seconds = 2;
     match backend() {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temp dir").keep();
@@ -172,7 +174,9 @@ impl TestApp {
         let mut new = NewTenant::japanese(&slug, &format!("Test company {slug}"));
         let admin_email = format!("admin@{slug}.test.example");
         new.admin = Some((admin_email, "Test Admin".into()));
+        let slug_for_fill = slug.clone();
         let created = tenants::create_tenant_with(&db, new, async |tx, _| {
+            let slug = &slug_for_fill;
             let root = tx
                 .insert(tenants::new_unit(tx, "HQ", "Head Office", None))
                 .await?;
@@ -208,6 +212,19 @@ impl TestApp {
             .await?
             .map_err(|e| api::error::AppError::BadRequest(format!("{e:?}")))?;
             api::services::apps::create_key(tx, uuid::Uuid::nil(), app.id, "seed", None, "test")
+                .await?
+                .map_err(|e| api::error::AppError::BadRequest(format!("{e:?}")))?;
+            // And one identity provider.
+            let provider = api::services::idp::NewProvider {
+                issuer: format!("https://idp.{slug}.test.example"),
+                audience: "urakata".into(),
+                algorithm: api::services::idp::IdpAlgorithm::Hs256,
+                shared_secret: Some(format!("{slug}-shared-secret-of-enough-length")),
+                public_key_pem: None,
+                jwks_url: None,
+                user_claim: None,
+            };
+            api::services::idp::register(tx, uuid::Uuid::nil(), "urakata", provider)
                 .await?
                 .map_err(|e| api::error::AppError::BadRequest(format!("{e:?}")))?;
             for i in 0..employees {

@@ -68,7 +68,8 @@ async fn every_jwt_rejection_case() {
     c["iss"] = json!("someone-else");
     assert_eq!(
         status_of(&sign(Algorithm::HS256, &c)).await,
-        (401, "the token has the wrong issuer".into())
+        (401, "the token's issuer is not registered".into()),
+        "a foreign issuer is looked up among identity providers"
     );
 
     let mut c = good.clone();

@@ -113,9 +113,28 @@ async fn every_tenant_table_is_protected_by_row_level_security() {
         .iter()
         .map(|r| r.try_get_by_index(0).expect("name"))
         .collect();
+    // The one routing table: it maps an external issuer to its tenant before any tenant is known,
+    // and holds nothing else (checked below).
+    let names: Vec<String> = names.into_iter().filter(|n| n != "idp_routes").collect();
     assert!(
         names.is_empty(),
         "tables with tenant_id but no row-level security: {names:?}"
+    );
+    let columns = db
+        .query_all_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT column_name::text FROM information_schema.columns WHERE table_name = 'idp_routes' ORDER BY 1",
+        ))
+        .await
+        .expect("query");
+    let columns: Vec<String> = columns
+        .iter()
+        .map(|r| r.try_get_by_index(0).expect("column"))
+        .collect();
+    assert_eq!(
+        columns,
+        ["issuer", "tenant_id"],
+        "the routing table must hold nothing but the route"
     );
     let owned = scalar_i64(
         &db,

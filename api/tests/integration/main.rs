@@ -19,6 +19,7 @@ mod errors;
 mod graphql;
 mod health;
 mod identity;
+mod idp;
 mod isolation;
 mod schema;
 mod schema_isolation;

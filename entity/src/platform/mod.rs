@@ -5,6 +5,7 @@
 //! tenant seam. Memberships are tenant-owned and go through the seam like everything else.
 #![allow(clippy::disallowed_methods)] // Platform tables are outside any tenant; see above.
 
+pub mod idp_route;
 pub mod membership;
 pub mod refresh_token;
 pub mod tenant;
@@ -100,4 +101,41 @@ pub async fn find_users(
         .filter(user::Column::Id.is_in(ids.to_vec()))
         .all(db)
         .await
+}
+
+/// The tenant an external issuer is registered to.
+pub async fn find_idp_route(
+    db: &impl ConnectionTrait,
+    issuer: &str,
+) -> Result<Option<idp_route::Model>, DbErr> {
+    idp_route::Entity::find_by_id(issuer.to_owned())
+        .one(db)
+        .await
+}
+
+/// Registers an issuer for a tenant (fails if another tenant has it).
+pub async fn insert_idp_route(
+    db: &impl ConnectionTrait,
+    issuer: &str,
+    tenant: Uuid,
+) -> Result<(), DbErr> {
+    let row = idp_route::ActiveModel {
+        issuer: sea_orm::ActiveValue::Set(issuer.to_owned()),
+        tenant_id: sea_orm::ActiveValue::Set(tenant),
+    };
+    sea_orm::ActiveModelTrait::insert(row, db).await.map(|_| ())
+}
+
+/// Removes an issuer's route, but only the given tenant's.
+pub async fn delete_idp_route(
+    db: &impl ConnectionTrait,
+    issuer: &str,
+    tenant: Uuid,
+) -> Result<(), DbErr> {
+    idp_route::Entity::delete_many()
+        .filter(idp_route::Column::Issuer.eq(issuer))
+        .filter(idp_route::Column::TenantId.eq(tenant))
+        .exec(db)
+        .await
+        .map(|_| ())
 }
