@@ -265,6 +265,9 @@ async fn execute(
     gql = gql.data(RequestInfo {
         request_id: rid.clone(),
     });
+    let reads = session
+        .as_ref()
+        .map(|s| (s.reads.clone(), s.db.clone(), s.principal.clone()));
     if let Some(session) = session {
         gql = gql.data(session);
     }
@@ -278,6 +281,18 @@ async fn execute(
             async_graphql::Response::from_errors(vec![err])
         }
     };
+
+    // Personal data leaves only after its reads are logged.
+    if let Some((reads, db, principal)) = reads {
+        let pending = reads.take();
+        if let Err(e) = crate::services::personal_data::flush(&db, &principal, &rid, pending).await
+        {
+            tracing::error!(error = ?e, "logging reads of personal data failed; withholding the response");
+            let mut err = ServerError::new("internal error", None);
+            set_ext(&mut err, "code", ErrorCode::Internal.as_str());
+            resp = async_graphql::Response::from_errors(vec![err]);
+        }
+    }
 
     let request_failed = resp.data == Value::Null && !resp.errors.is_empty();
     let mut codes = Vec::with_capacity(resp.errors.len());

@@ -77,12 +77,21 @@ pub trait TenantScoped: EntityTrait {
     fn id_column() -> Self::Column;
     /// The GraphQL type name the entity is exposed as; also its name in audit entries.
     const TYPE_NAME: &'static str;
+    /// Columns holding sensitive personal data. The audit trail records that they changed, never
+    /// their values.
+    const SENSITIVE: &'static [&'static str] = &[];
+    /// Whether the seam records changes in the audit trail. Off only for logs that are
+    /// append-only records themselves (auditing them would just duplicate them).
+    const AUDITED: bool = true;
 }
 
 /// Declares an entity tenant-owned: `tenant_scoped!(employee, "Employee");`.
 #[macro_export]
 macro_rules! tenant_scoped {
     ($module:ident, $type_name:literal) => {
+        $crate::tenant_scoped!($module, $type_name, sensitive = []);
+    };
+    ($module:ident, $type_name:literal, unaudited) => {
         impl $crate::tenancy::TenantScoped for $module::Entity {
             fn tenant_column() -> $module::Column {
                 $module::Column::TenantId
@@ -91,6 +100,19 @@ macro_rules! tenant_scoped {
                 $module::Column::Id
             }
             const TYPE_NAME: &'static str = $type_name;
+            const AUDITED: bool = false;
+        }
+    };
+    ($module:ident, $type_name:literal, sensitive = [$($col:literal),* $(,)?]) => {
+        impl $crate::tenancy::TenantScoped for $module::Entity {
+            fn tenant_column() -> $module::Column {
+                $module::Column::TenantId
+            }
+            fn id_column() -> $module::Column {
+                $module::Column::Id
+            }
+            const TYPE_NAME: &'static str = $type_name;
+            const SENSITIVE: &'static [&'static str] = &[$($col),*];
         }
     };
 }
@@ -303,8 +325,10 @@ impl TenantTx {
     {
         am.set(E::tenant_column(), self.tenant.0.into());
         let created = am.insert(&self.tx).await?;
-        self.audit_change::<E>(None, Some(&created), "create")
-            .await?;
+        if E::AUDITED {
+            self.audit_change::<E>(None, Some(&created), "create")
+                .await?;
+        }
         Ok(created)
     }
 
@@ -328,9 +352,9 @@ impl TenantTx {
             .await?
             .ok_or_else(|| DbErr::RecordNotFound(format!("{} {id}", E::TYPE_NAME)))?;
         let after = am.update(&self.tx).await?;
-        let changes = field_changes(Some(&before), Some(&after))?;
+        let changes = field_changes(Some(&before), Some(&after), E::SENSITIVE)?;
         // Bookkeeping alone (a key's last use, say) is not a change worth an entry.
-        if changes.as_object().is_some_and(|c| !c.is_empty()) {
+        if E::AUDITED && changes.as_object().is_some_and(|c| !c.is_empty()) {
             self.audit_raw(E::TYPE_NAME, Some(id), "update", changes)
                 .await?;
         }
@@ -352,8 +376,13 @@ impl TenantTx {
             Value::Uuid(Some(u)) => Some(u),
             _ => None,
         });
-        self.audit_raw(E::TYPE_NAME, id, action, field_changes(before, after)?)
-            .await
+        self.audit_raw(
+            E::TYPE_NAME,
+            id,
+            action,
+            field_changes(before, after, E::SENSITIVE)?,
+        )
+        .await
     }
 
     /// Appends one audit entry.
@@ -404,7 +433,7 @@ impl TenantTx {
             .filter(filter)
             .exec(&self.tx)
             .await?;
-        for row in &doomed {
+        for row in doomed.iter().filter(|_| E::AUDITED) {
             self.audit_change::<E>(Some(row), None, "delete").await?;
         }
         Ok(res.rows_affected)
@@ -416,6 +445,7 @@ impl TenantTx {
 pub fn field_changes<M: serde::Serialize>(
     before: Option<&M>,
     after: Option<&M>,
+    sensitive: &[&str],
 ) -> Result<serde_json::Value, DbErr> {
     const SKIP: [&str; 5] = [
         "tenant_id",
@@ -443,9 +473,16 @@ pub fn field_changes<M: serde::Serialize>(
         }
         let (old, new) = (b.get(key), a.get(key));
         if old != new {
+            let shown = |v: Option<&serde_json::Value>| match v {
+                Some(v) if !v.is_null() && sensitive.contains(&key.as_str()) => {
+                    serde_json::json!("[redacted]")
+                }
+                Some(v) => v.clone(),
+                None => serde_json::Value::Null,
+            };
             out.insert(
                 key.clone(),
-                serde_json::json!({ "before": old.cloned().unwrap_or_default(), "after": new.cloned().unwrap_or_default() }),
+                serde_json::json!({ "before": shown(old), "after": shown(new) }),
             );
         }
     }

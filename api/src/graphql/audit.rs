@@ -194,3 +194,137 @@ pub async fn audit_entry_node(
         .await?
         .map(AuditEntry))
 }
+
+/// One read of a sensitive personal field. Needs `VIEW_PERSONAL_DATA_ACCESS_LOG`.
+pub struct PersonalDataAccess(pub entity::audit::personal_data_access::Model);
+
+/// One read of a sensitive personal field: who read whose what, when, and whether it was their
+/// own. The value itself is never logged.
+#[Object]
+impl PersonalDataAccess {
+    /// The opaque global id.
+    pub async fn id(&self) -> ID {
+        GlobalId::of::<entity::audit::personal_data_access::Entity>(self.0.id)
+    }
+    /// When the field was read.
+    async fn occurred_at(&self) -> DateTime<Utc> {
+        self.0.occurred_at
+    }
+    /// Who read it.
+    async fn actor_kind(&self) -> ActorKind {
+        if self.0.actor_kind == "app" {
+            ActorKind::App
+        } else {
+            ActorKind::User
+        }
+    }
+    /// The user's or app's global id.
+    async fn actor_id(&self) -> ID {
+        GlobalId::encode(
+            if self.0.actor_kind == "app" {
+                "App"
+            } else {
+                "User"
+            },
+            self.0.actor_id,
+        )
+    }
+    /// The request that read it.
+    async fn request_id(&self) -> Option<&str> {
+        self.0.request_id.as_deref()
+    }
+    /// The global id of the person's record.
+    async fn subject_id(&self) -> ID {
+        GlobalId::encode(&self.0.subject_type, self.0.subject_id)
+    }
+    /// The field read, e.g. `nationalIdNumber`.
+    async fn field(&self) -> &str {
+        &self.0.field
+    }
+    /// Whether the person read their own data.
+    async fn self_access(&self) -> bool {
+        self.0.self_access
+    }
+}
+
+/// Narrows the personal-data access log; all given conditions must hold.
+#[derive(InputObject, Default)]
+pub struct PersonalDataAccessFilter {
+    /// Only reads of this person's record (its global id).
+    pub subject_id: Option<ID>,
+    /// Only reads by this user or app (its global id).
+    pub actor_id: Option<ID>,
+    /// Only reads of this field, e.g. `bankAccount`.
+    pub field: Option<String>,
+    /// Only reads at or after this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// Only reads before this instant.
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// The personal-data access log query.
+#[derive(Default)]
+pub struct PersonalDataQuery;
+
+#[Object]
+impl PersonalDataQuery {
+    /// Every read of a sensitive personal field, oldest first (page from the newest with
+    /// `last`). Needs `VIEW_PERSONAL_DATA_ACCESS_LOG`.
+    async fn personal_data_access_log(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Conditions every returned entry meets.")] filter: Option<
+            PersonalDataAccessFilter,
+        >,
+        #[graphql(desc = "Page size from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor to continue before.")] before: Option<String>,
+    ) -> GqlResult<Page<PersonalDataAccess>> {
+        use entity::audit::personal_data_access as log;
+        let session = ctx.authorize(Permission::ViewPersonalDataAccessLog)?;
+        let args = PageArgs::parse(first, after, last, before)?;
+        let f = filter.unwrap_or_default();
+        let decode = |id: &Option<ID>| -> Result<Option<uuid::Uuid>, AppError> {
+            match id {
+                None => Ok(None),
+                Some(id) => GlobalId::decode(id)
+                    .map(|(_, u)| Some(u))
+                    .ok_or_else(|| AppError::BadRequest("malformed id in the filter".into())),
+            }
+        };
+        let (subject, actor) = (decode(&f.subject_id)?, decode(&f.actor_id)?);
+        let refine = move |mut q: sea_orm::Select<log::Entity>| {
+            if let Some(v) = subject {
+                q = q.filter(log::Column::SubjectId.eq(v));
+            }
+            if let Some(v) = actor {
+                q = q.filter(log::Column::ActorId.eq(v));
+            }
+            if let Some(v) = &f.field {
+                q = q.filter(log::Column::Field.eq(v.clone()));
+            }
+            if let Some(v) = f.from {
+                q = q.filter(log::Column::OccurredAt.gte(v));
+            }
+            if let Some(v) = f.to {
+                q = q.filter(log::Column::OccurredAt.lt(v));
+            }
+            q
+        };
+        Ok(list::<log::Entity, _>(ctx, session, args, refine, PersonalDataAccess).await?)
+    }
+}
+
+/// Loads an access-log entry through the request's loader (for `node`).
+pub async fn personal_data_access_node(
+    ctx: &Context<'_>,
+    id: uuid::Uuid,
+) -> Result<Option<PersonalDataAccess>, AppError> {
+    ctx.authorize(Permission::ViewPersonalDataAccessLog)?;
+    Ok(
+        load_one::<entity::audit::personal_data_access::Entity>(ctx, Some(id))
+            .await?
+            .map(PersonalDataAccess),
+    )
+}

@@ -32,6 +32,8 @@ pub struct Session {
     pub principal: Principal,
     /// The database bound to the principal's tenant.
     pub db: TenantDb,
+    /// Reads of sensitive fields in this request, logged before the response is sent.
+    pub reads: Arc<crate::services::personal_data::Reads>,
     loaders: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
 }
 
@@ -41,6 +43,7 @@ impl Session {
         Self {
             principal,
             db,
+            reads: Arc::default(),
             loaders: Mutex::new(HashMap::new()),
         }
     }
@@ -448,6 +451,8 @@ pub enum Node {
     ApiKey(crate::graphql::apps::ApiKey),
     /// An external identity provider.
     IdentityProvider(crate::graphql::idp::IdentityProvider),
+    /// A read of a sensitive personal field.
+    PersonalDataAccess(crate::graphql::audit::PersonalDataAccess),
 }
 
 /// `node` and `nodes`: resolve any global id inside the caller's tenant.
@@ -524,6 +529,11 @@ async fn resolve_node(ctx: &Context<'_>, id: &ID) -> GqlResult<Option<Node>> {
             crate::graphql::idp::idp_node(ctx, uuid)
                 .await?
                 .map(Node::IdentityProvider)
+        }
+        t if t == <entity::audit::personal_data_access::Entity as TenantScoped>::TYPE_NAME => {
+            crate::graphql::audit::personal_data_access_node(ctx, uuid)
+                .await?
+                .map(Node::PersonalDataAccess)
         }
         _ => None,
     })

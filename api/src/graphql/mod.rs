@@ -25,6 +25,7 @@ pub struct QueryRoot(
     apps::AppsQuery,
     idp::IdpQuery,
     audit::AuditQuery,
+    audit::PersonalDataQuery,
     org::OrgQuery,
     core::NodeQuery,
 );

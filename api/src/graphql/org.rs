@@ -99,6 +99,26 @@ impl Employee {
     async fn work_email(&self) -> &str {
         &self.0.work_email
     }
+    /// My Number (individual number). Sensitive: needs `VIEW_NATIONAL_IDS` unless it is your
+    /// own record; every read is recorded in the personal-data access log.
+    async fn national_id_number(&self, ctx: &Context<'_>) -> GqlResult<Option<String>> {
+        self.sensitive(
+            ctx,
+            Permission::ViewNationalIds,
+            "nationalIdNumber",
+            self.0.national_id_number.as_deref(),
+        )
+    }
+    /// Salary account. Sensitive: needs `VIEW_BANK_ACCOUNTS` unless it is your own record; every
+    /// read is recorded in the personal-data access log.
+    async fn bank_account(&self, ctx: &Context<'_>) -> GqlResult<Option<String>> {
+        self.sensitive(
+            ctx,
+            Permission::ViewBankAccounts,
+            "bankAccount",
+            self.0.bank_account.as_deref(),
+        )
+    }
     /// Employment status.
     async fn status(&self) -> EmployeeStatus {
         match self.0.status.as_str() {
@@ -207,5 +227,28 @@ impl OrgQuery {
                 .await?
                 .map(Employee),
         )
+    }
+}
+
+impl Employee {
+    fn sensitive(
+        &self,
+        ctx: &Context<'_>,
+        permission: Permission,
+        field: &'static str,
+        value: Option<&str>,
+    ) -> GqlResult<Option<String>> {
+        let session = ctx.session()?;
+        let value = crate::services::personal_data::read(
+            &session.principal,
+            &session.reads,
+            permission,
+            "Employee",
+            self.0.id,
+            self.0.user_id,
+            field,
+            value,
+        )?;
+        Ok(value.map(str::to_owned))
     }
 }

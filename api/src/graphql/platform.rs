@@ -230,7 +230,7 @@ impl PlatformMutation {
         am.updated_at = Set(Utc::now());
         let updated = platform::update_tenant(tx.connection(), am).await?;
         // The tenant row is a platform table, so the seam cannot see the change: record it here.
-        let changes = entity::tenancy::field_changes(Some(&before), Some(&updated))
+        let changes = entity::tenancy::field_changes(Some(&before), Some(&updated), &[])
             .map_err(AppError::from)?;
         tx.audit_raw("Tenant", Some(updated.id), "update", changes)
             .await

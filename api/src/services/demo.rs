@@ -178,6 +178,11 @@ async fn fill(tx: &TenantTx, admin: Option<Uuid>) -> AppResult<()> {
             manager,
             hire_date: hire,
             user_id: user,
+            national_id_number: Some(my_number(400_000_000 + person as u64 * 7_919)),
+            bank_account: Some(format!(
+                "みずほ銀行 本店 普通 {:07}",
+                1_000_000 + person * 37
+            )),
         }
     };
     // The president heads the company and is also the demo administrator's employee record.
@@ -206,4 +211,30 @@ async fn set_manager(tx: &TenantTx, unit: org_unit::Model, manager: Uuid) -> App
     am.manager_id = Set(Some(manager));
     tx.update(am).await?;
     Ok(())
+}
+
+/// A made-up My Number: eleven digits from `seed` and the official check digit, so demo data
+/// passes the same validation as real numbers.
+fn my_number(seed: u64) -> String {
+    let digits = format!("{:011}", seed % 100_000_000_000);
+    // Weights from the right: 2..7 for the first six digits, 2..6 for the next five.
+    let sum: u32 = digits
+        .chars()
+        .rev()
+        .enumerate()
+        .map(|(i, c)| c.to_digit(10).unwrap_or(0) * if i < 6 { i as u32 + 2 } else { i as u32 - 4 })
+        .sum();
+    let remainder = sum % 11;
+    let check = if remainder <= 1 { 0 } else { 11 - remainder };
+    format!("{digits}{check}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn my_number_check_digit() {
+        // The check digit of 12345678901 is 8 (a published worked example).
+        assert_eq!(super::my_number(12_345_678_901), "123456789018");
+        assert_eq!(super::my_number(1).len(), 12);
+    }
 }

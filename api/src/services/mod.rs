@@ -5,5 +5,6 @@ pub mod access;
 pub mod apps;
 pub mod demo;
 pub mod idp;
+pub mod personal_data;
 pub mod sessions;
 pub mod tenants;

@@ -244,6 +244,10 @@ pub struct NewEmployee<'a> {
     pub hire_date: chrono::NaiveDate,
     /// Sign-in account.
     pub user_id: Option<Uuid>,
+    /// My Number (sensitive).
+    pub national_id_number: Option<String>,
+    /// Salary account (sensitive).
+    pub bank_account: Option<String>,
 }
 
 impl NewEmployee<'_> {
@@ -262,6 +266,8 @@ impl NewEmployee<'_> {
             status: Set("active".into()),
             hire_date: Set(self.hire_date),
             user_id: Set(self.user_id),
+            national_id_number: Set(self.national_id_number),
+            bank_account: Set(self.bank_account),
             version: Set(1),
             created_at: Set(now),
             updated_at: Set(now),

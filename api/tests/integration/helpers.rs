@@ -228,6 +228,23 @@ impl TestApp {
                 .await?
                 .map_err(|e| api::error::AppError::BadRequest(format!("{e:?}")))?;
             for i in 0..employees {
+                if i == 0 {
+                    // One logged read of personal data, so the log has a row to protect too.
+                    let reader = api::auth::Principal {
+                        tenant: tx.tenant(),
+                        kind: api::auth::PrincipalKind::User,
+                        actor_id: uuid::Uuid::nil(),
+                        roles: Vec::new(),
+                        permissions: Default::default(),
+                    };
+                    let read = api::services::personal_data::Read {
+                        subject_type: "Employee",
+                        subject_id: uuid::Uuid::now_v7(),
+                        field: "bankAccount",
+                        self_access: false,
+                    };
+                    api::services::personal_data::record(tx, &reader, None, read).await?;
+                }
                 let e = NewEmployee {
                     number: format!("E{i:05}"),
                     family: "Yamada",
@@ -237,6 +254,8 @@ impl TestApp {
                     manager: None,
                     hire_date: chrono::NaiveDate::from_ymd_opt(2020, 4, 1).expect("date"),
                     user_id: None,
+                    national_id_number: Some(format!("{:012}", 100_000_000_000u64 + i as u64)),
+                    bank_account: Some(format!("Test Bank 001 {i:07}")),
                 };
                 tx.insert(e.into_active(tx)).await?;
             }

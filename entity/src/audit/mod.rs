@@ -2,5 +2,7 @@
 //! transaction as the change.
 
 pub mod entry;
+pub mod personal_data_access;
 
 crate::tenant_scoped!(entry, "AuditEntry");
+crate::tenant_scoped!(personal_data_access, "PersonalDataAccess", unaudited);

@@ -22,6 +22,11 @@ pub struct Model {
     pub hire_date: Date,
     /// The user account of this employee, when they sign in.
     pub user_id: Option<Uuid>,
+    /// My Number (individual number): sensitive, read only with `VIEW_NATIONAL_IDS` or by the
+    /// employee, and every read is logged.
+    pub national_id_number: Option<String>,
+    /// Salary account (bank, branch, account): sensitive like the national id.
+    pub bank_account: Option<String>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -4,4 +4,8 @@ pub mod employee;
 pub mod org_unit;
 
 crate::tenant_scoped!(org_unit, "OrgUnit");
-crate::tenant_scoped!(employee, "Employee");
+crate::tenant_scoped!(
+    employee,
+    "Employee",
+    sensitive = ["national_id_number", "bank_account"]
+);
