@@ -50,6 +50,18 @@ pub struct Settings {
     pub log: LogSettings,
     /// Request limits.
     pub limits: LimitSettings,
+    /// The platform operator's access to the API.
+    pub platform: PlatformSettings,
+}
+
+/// The platform operator's access to the API.
+#[derive(Clone, Debug, Deserialize, Serialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct PlatformSettings {
+    /// A key (at least 32 characters) that, sent as `X-Platform-Key`, allows the platform
+    /// mutations (`createTenant`, `setTenantStatus`). Unset disables them.
+    #[serde(serialize_with = "serialize_secret_opt")]
+    pub operator_key: Option<SecretString>,
 }
 
 /// The HTTP listener.
@@ -190,6 +202,7 @@ impl Default for Settings {
             demo: DemoSettings { enabled: true },
             log: LogSettings::default(),
             limits: LimitSettings::default(),
+            platform: PlatformSettings::default(),
         }
     }
 }
@@ -352,6 +365,16 @@ impl Settings {
         {
             return Err(ConfigError::Refused(
                 "redis.url must start with redis:// or rediss://".into(),
+            ));
+        }
+        if self
+            .platform
+            .operator_key
+            .as_ref()
+            .is_some_and(|k| k.expose_secret().len() < 32)
+        {
+            return Err(ConfigError::Refused(
+                "platform.operator_key must be at least 32 characters".into(),
             ));
         }
         if self.limits.max_depth == 0

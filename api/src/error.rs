@@ -180,6 +180,10 @@ pub type GqlResult<T> = async_graphql::Result<T>;
 /// named in the `concrete` list below.
 #[derive(async_graphql::SimpleObject, Debug, Clone)]
 #[graphql(concrete(name = "AccessError", params(crate::services::access::AccessErrorCode)))]
+#[graphql(concrete(
+    name = "PlatformError",
+    params(crate::services::tenants::PlatformErrorCode)
+))]
 #[graphql(concrete(name = "AppsError", params(crate::services::apps::AppsErrorCode)))]
 #[graphql(concrete(
     name = "IdentityProviderError",

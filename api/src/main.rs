@@ -70,7 +70,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             new.admin = args.admin_email.zip(args.admin_name);
             let created = tenants::create_tenant_with(&db, new, async |_, _| Ok(()))
                 .await
-                .map_err(AppError::into_anyhow)?;
+                .map_err(AppError::into_anyhow)?
+                .map_err(|p| tenants::problems_to_error(p).into_anyhow())?;
             println!(
                 "created tenant {} ({})",
                 created.tenant.slug, created.tenant.id

@@ -350,6 +350,9 @@ pub struct CustomRolePayload {
 pub struct MemberPayload {
     /// The member after the change; `null` when there were errors.
     pub member: Option<Member>,
+    /// From `inviteMember`, for a person without a password: the one-time token to pass to
+    /// `acceptInvitation` (send it to them, e.g. in a link). Valid for 7 days; shown only here.
+    pub invitation_token: Option<String>,
     /// Problems with the input; empty on success. Nothing changes when there are any.
     pub errors: Vec<InputError<AccessErrorCode>>,
 }
@@ -456,7 +459,19 @@ impl AccessMutation {
             &input.roles,
         )
         .await?;
-        finish_member(tx, out).await
+        // A person without a password (and without an identity provider) needs a way in.
+        let mut token = None;
+        if let Ok(m) = &out
+            && entity::platform::find_user(tx.connection(), m.user_id)
+                .await?
+                .is_some_and(|u| u.password_hash.is_none())
+        {
+            token = Some(
+                crate::services::sessions::invite(&tx, session.principal.actor_id, m.user_id)
+                    .await?,
+            );
+        }
+        finish_member_with(tx, out, token).await
     }
 
     /// Replaces a member's roles; the tenant always keeps an active administrator. Needs
@@ -551,16 +566,26 @@ async fn finish_member(
     tx: entity::TenantTx,
     out: Result<membership::Model, Vec<InputError<AccessErrorCode>>>,
 ) -> GqlResult<MemberPayload> {
+    finish_member_with(tx, out, None).await
+}
+
+async fn finish_member_with(
+    tx: entity::TenantTx,
+    out: Result<membership::Model, Vec<InputError<AccessErrorCode>>>,
+    invitation_token: Option<String>,
+) -> GqlResult<MemberPayload> {
     match out {
         Ok(m) => {
             tx.commit().await.map_err(AppError::from)?;
             Ok(MemberPayload {
                 member: Some(Member(m)),
+                invitation_token,
                 errors: Vec::new(),
             })
         }
         Err(errors) => Ok(MemberPayload {
             member: None,
+            invitation_token: None,
             errors,
         }),
     }

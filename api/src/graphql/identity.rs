@@ -36,6 +36,10 @@ pub enum AuthErrorCode {
     InvalidRefreshToken,
     /// A required value is empty.
     Required,
+    /// The invitation is unknown, expired or already used.
+    InvalidInvitation,
+    /// The new password breaks the password policy.
+    WeakPassword,
 }
 
 /// A problem with a sign-in input.
@@ -93,6 +97,15 @@ impl AuthPayload {
             ..Default::default()
         }
     }
+}
+
+/// An invitation to accept.
+#[derive(InputObject)]
+pub struct AcceptInvitationInput {
+    /// The token from `inviteMember`.
+    pub token: String,
+    /// The password to set (at least 12 characters).
+    pub password: String,
 }
 
 /// The result of `logout`.
@@ -153,6 +166,35 @@ impl IdentityMutation {
         let state = app_state(ctx)?;
         let outcome = sessions::refresh(&state.db, &state.tokens, &input.refresh_token).await?;
         Ok(AuthPayload::from_outcome(outcome))
+    }
+
+    /// Accepts an invitation: sets the invited person's password and signs them in. Open to
+    /// anonymous callers (the token is the credential); each token works once.
+    async fn accept_invitation(
+        &self,
+        ctx: &Context<'_>,
+        input: AcceptInvitationInput,
+    ) -> GqlResult<AuthPayload> {
+        use crate::services::sessions::InvitationFailure;
+        let state = app_state(ctx)?;
+        let outcome =
+            sessions::accept_invitation(&state.db, &state.tokens, &input.token, &input.password)
+                .await?;
+        Ok(match outcome {
+            Ok(tokens) => AuthPayload::from_outcome(Ok(tokens)),
+            Err(InvitationFailure::InvalidToken) => AuthPayload::failed(
+                AuthErrorCode::InvalidInvitation,
+                "the invitation is not valid; ask for a new one",
+            ),
+            Err(InvitationFailure::WeakPassword(why)) => AuthPayload {
+                errors: vec![AuthError {
+                    field: vec!["password".into()],
+                    code: AuthErrorCode::WeakPassword,
+                    message: why,
+                }],
+                ..Default::default()
+            },
+        })
     }
 
     /// Signs out: the refresh token and every token issued from the same sign-in stop working.

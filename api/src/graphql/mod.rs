@@ -10,6 +10,7 @@ pub mod audit;
 pub mod core;
 pub mod identity;
 pub mod idp;
+pub mod operator;
 pub mod org;
 pub mod platform;
 
@@ -38,6 +39,7 @@ pub struct MutationRoot(
     access::AccessMutation,
     apps::AppsMutation,
     idp::IdpMutation,
+    operator::OperatorMutation,
 );
 
 /// The root subscription: one object per domain.

@@ -10,9 +10,10 @@ use futures_util::Stream;
 use sea_orm::{ActiveValue::Set, IntoActiveModel};
 
 use crate::auth::Permission;
-use crate::error::{AppError, GqlResult};
+use crate::error::{AppError, GqlResult, InputError};
 use crate::graphql::core::{ContextExt, GlobalId};
 use crate::graphql::identity::app_state;
+use crate::services::tenants::{PlatformErrorCode, SettingsCheck, check_settings};
 
 /// A tenant: the client company the caller belongs to.
 pub struct Tenant(pub tenant::Model);
@@ -154,33 +155,13 @@ pub struct UpdateTenantSettingsInput {
     pub api_key_introspection: Option<bool>,
 }
 
-/// What can be wrong with a platform input.
-#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
-pub enum PlatformErrorCode {
-    /// The value is malformed or out of range.
-    Invalid,
-    /// A required value is missing or empty.
-    Required,
-}
-
-/// A problem with one field of the input.
-#[derive(SimpleObject, Debug)]
-pub struct PlatformError {
-    /// Path to the field in the input, e.g. `["baseCurrency"]`.
-    pub field: Vec<String>,
-    /// What is wrong.
-    pub code: PlatformErrorCode,
-    /// A human-readable explanation.
-    pub message: String,
-}
-
 /// The result of `updateTenantSettings`.
 #[derive(SimpleObject)]
 pub struct UpdateTenantSettingsPayload {
     /// The tenant after the change; `null` when there were errors.
     pub tenant: Option<Tenant>,
     /// Problems with the input; empty on success. Nothing changes when there are any.
-    pub errors: Vec<PlatformError>,
+    pub errors: Vec<InputError<PlatformErrorCode>>,
 }
 
 /// The platform's mutations.
@@ -243,80 +224,14 @@ impl PlatformMutation {
     }
 }
 
-fn validate_settings(input: &UpdateTenantSettingsInput) -> Vec<PlatformError> {
-    let mut errors = Vec::new();
-    let mut bad = |field: &str, code, message: &str| {
-        errors.push(PlatformError {
-            field: vec![field.to_owned()],
-            code,
-            message: message.to_owned(),
-        })
-    };
-    if let Some(name) = &input.name {
-        let len = name.trim().chars().count();
-        if len == 0 {
-            bad(
-                "name",
-                PlatformErrorCode::Required,
-                "the name must not be empty",
-            );
-        } else if len > 200 {
-            bad(
-                "name",
-                PlatformErrorCode::Invalid,
-                "the name must be at most 200 characters",
-            );
-        }
-    }
-    if let Some(c) = &input.base_currency
-        && !(c.len() == 3 && c.chars().all(|ch| ch.is_ascii_uppercase()))
-    {
-        bad(
-            "baseCurrency",
-            PlatformErrorCode::Invalid,
-            "the currency must be an ISO 4217 code such as JPY",
-        );
-    }
-    if let Some(m) = input.fiscal_year_start_month
-        && !(1..=12).contains(&m)
-    {
-        bad(
-            "fiscalYearStartMonth",
-            PlatformErrorCode::Invalid,
-            "the month must be between 1 and 12",
-        );
-    }
-    if let Some(tz) = &input.time_zone {
-        let shaped = !tz.is_empty()
-            && tz.len() <= 64
-            && tz
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "/_+-".contains(c))
-            && (tz == "UTC" || tz.contains('/'));
-        if !shaped {
-            bad(
-                "timeZone",
-                PlatformErrorCode::Invalid,
-                "the time zone must be an IANA name such as Asia/Tokyo",
-            );
-        }
-    }
-    if let Some(l) = &input.locale {
-        let mut parts = l.split('-');
-        let lang_ok = parts.next().is_some_and(|p| {
-            (2..=3).contains(&p.len()) && p.chars().all(|c| c.is_ascii_lowercase())
-        });
-        let rest_ok = parts
-            .all(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
-        if !(lang_ok && rest_ok) {
-            bad(
-                "locale",
-                PlatformErrorCode::Invalid,
-                "the locale must be a BCP 47 tag such as ja-JP",
-            );
-        }
-    }
-    errors
+fn validate_settings(input: &UpdateTenantSettingsInput) -> Vec<InputError<PlatformErrorCode>> {
+    check_settings(&SettingsCheck {
+        name: input.name.as_deref(),
+        base_currency: input.base_currency.as_deref(),
+        fiscal_year_start_month: input.fiscal_year_start_month,
+        time_zone: input.time_zone.as_deref(),
+        locale: input.locale.as_deref(),
+    })
 }
 
 /// The platform's subscriptions.

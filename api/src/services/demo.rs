@@ -142,8 +142,9 @@ pub async fn ensure(db: &DatabaseConnection) -> AppResult<(Uuid, Uuid)> {
     let mut new = NewTenant::japanese(DEMO_SLUG, "株式会社うらかた (Urakata Demo Co., Ltd.)");
     new.is_demo = true;
     new.admin = Some((DEMO_ADMIN_EMAIL.into(), "Demo Admin".into()));
-    let created =
-        tenants::create_tenant_with(db, new, async |tx, admin| fill(tx, admin).await).await?;
+    let created = tenants::create_tenant_with(db, new, async |tx, admin| fill(tx, admin).await)
+        .await?
+        .map_err(tenants::problems_to_error)?;
     let admin = created
         .admin_user_id
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("demo admin missing")))?;

@@ -150,7 +150,7 @@ pub async fn refresh(
     tokens: &TokenService,
     presented: &str,
 ) -> AppResult<Result<Tokens, SessionFailure>> {
-    let Some((tenant, hash)) = parse_refresh(presented) else {
+    let Some((tenant, hash)) = parse_tenant_token(presented) else {
         return Ok(Err(SessionFailure::InvalidRefreshToken));
     };
     let Some(t) = platform::find_tenant(db, tenant.uuid()).await? else {
@@ -188,7 +188,7 @@ pub async fn refresh(
 /// Signs out: revokes the refresh token's whole family. Unknown tokens are ignored, so logout
 /// is idempotent and reveals nothing.
 pub async fn logout(db: &DatabaseConnection, presented: &str) -> AppResult<()> {
-    let Some((tenant, hash)) = parse_refresh(presented) else {
+    let Some((tenant, hash)) = parse_tenant_token(presented) else {
         return Ok(());
     };
     if platform::find_tenant(db, tenant.uuid()).await?.is_none() {
@@ -252,14 +252,14 @@ async fn issue(
     user_id: Uuid,
     family: Uuid,
 ) -> AppResult<Tokens> {
-    let secret = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
+    let (refresh_token, token_hash) = new_tenant_token(tx.tenant());
     let now = Utc::now();
     tx.insert(refresh_token::ActiveModel {
         tenant_id: Set(tx.tenant().uuid()),
         id: Set(Uuid::now_v7()),
         user_id: Set(user_id),
         family_id: Set(family),
-        token_hash: Set(sha256_hex(&secret)),
+        token_hash: Set(token_hash),
         expires_at: Set(now + Duration::days(REFRESH_TTL_DAYS)),
         revoked_at: Set(None),
         version: Set(1),
@@ -273,7 +273,7 @@ async fn issue(
     Ok(Tokens {
         access_token: tokens.issue(user_id, tx.tenant(), None)?,
         expires_in: tokens.access_ttl_seconds(),
-        refresh_token: format!("{}.{secret}", tx.tenant().uuid().simple()),
+        refresh_token,
     })
 }
 
@@ -286,7 +286,17 @@ fn as_user(user_id: Uuid, operation: &str) -> entity::Actor {
     }
 }
 
-fn parse_refresh(presented: &str) -> Option<(TenantId, String)> {
+/// A new tenant-bound secret token, `<tenant id>.<43 random characters>`, and the hash to store.
+/// Refresh tokens and invitations use it: the tenant part opens the right row-level-security
+/// scope, and only the hash of the secret part is kept.
+pub fn new_tenant_token(tenant: TenantId) -> (String, String) {
+    let secret = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
+    let hash = sha256_hex(&secret);
+    (format!("{}.{secret}", tenant.uuid().simple()), hash)
+}
+
+/// Splits a tenant-bound token into its tenant and the hash to look up; `None` when malformed.
+pub fn parse_tenant_token(presented: &str) -> Option<(TenantId, String)> {
     let (tenant, secret) = presented.trim().split_once('.')?;
     let tenant = Uuid::try_parse(tenant).ok()?;
     if secret.len() != 43 {
@@ -298,4 +308,89 @@ fn parse_refresh(presented: &str) -> Option<(TenantId, String)> {
 fn sha256_hex(s: &str) -> String {
     let digest = Sha256::digest(s.as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// How long an invitation to set a password stays valid.
+pub const INVITATION_DAYS: i64 = 7;
+
+/// Creates an invitation for a member without a password; returns the token (shown once).
+pub async fn invite(tx: &TenantTx, actor: Uuid, user_id: Uuid) -> AppResult<String> {
+    use entity::access::invitation;
+    let (token, hash) = new_tenant_token(tx.tenant());
+    let now = Utc::now();
+    tx.insert(invitation::ActiveModel {
+        tenant_id: Set(tx.tenant().uuid()),
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        token_hash: Set(hash),
+        expires_at: Set(now + Duration::days(INVITATION_DAYS)),
+        accepted_at: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        created_by: Set(Some(actor)),
+        updated_by: Set(Some(actor)),
+        archived_at: Set(None),
+    })
+    .await?;
+    Ok(token)
+}
+
+/// Why an invitation could not be accepted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InvitationFailure {
+    /// Unknown, expired or already used.
+    InvalidToken,
+    /// The password breaks the policy (the message says how).
+    WeakPassword(String),
+}
+
+/// Accepts an invitation: sets the member's password and signs them in.
+pub async fn accept_invitation(
+    db: &DatabaseConnection,
+    tokens: &TokenService,
+    presented: &str,
+    password: &str,
+) -> AppResult<Result<Tokens, InvitationFailure>> {
+    use entity::access::invitation;
+    if let Some(problem) = password_problem(password) {
+        return Ok(Err(InvitationFailure::WeakPassword(problem)));
+    }
+    let Some((tenant, hash)) = parse_tenant_token(presented) else {
+        return Ok(Err(InvitationFailure::InvalidToken));
+    };
+    if platform::find_tenant(db, tenant.uuid())
+        .await?
+        .is_none_or(|t| t.status != "active")
+    {
+        return Ok(Err(InvitationFailure::InvalidToken));
+    }
+    let tx = TenantTx::begin(db, tenant).await?;
+    let found = tx
+        .one(
+            tx.select::<invitation::Entity>()
+                .refine(|q| q.filter(invitation::Column::TokenHash.eq(hash))),
+        )
+        .await?;
+    let Some(inv) = found.filter(|i| i.accepted_at.is_none() && i.expires_at > Utc::now()) else {
+        return Ok(Err(InvitationFailure::InvalidToken));
+    };
+    if !has_active_membership(&tx, inv.user_id).await? {
+        return Ok(Err(InvitationFailure::InvalidToken));
+    }
+    let tx = tx.acting_as(as_user(inv.user_id, "acceptInvitation"));
+    let user_id = inv.user_id;
+    let user = platform::find_user(tx.connection(), user_id)
+        .await?
+        .ok_or(AppError::NotFound("user"))?;
+    let mut am: user::ActiveModel = user.into_active_model();
+    am.password_hash = Set(Some(hash_password(password).await?));
+    am.updated_at = Set(Utc::now());
+    platform::update_user(tx.connection(), am).await?;
+    let mut am = inv.into_active_model();
+    am.accepted_at = Set(Some(Utc::now()));
+    tx.update(am).await?;
+    let pair = issue(&tx, tokens, user_id, Uuid::now_v7()).await?;
+    tx.commit().await?;
+    Ok(Ok(pair))
 }

@@ -8,7 +8,7 @@ use sea_orm::{ActiveValue::Set, DatabaseConnection};
 use uuid::Uuid;
 
 use crate::auth::BuiltinRole;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, InputError};
 
 /// What the platform operator supplies for a new tenant.
 #[derive(Clone, Debug)]
@@ -61,19 +61,24 @@ pub async fn create_tenant_with<F>(
     db: &DatabaseConnection,
     new: NewTenant,
     fill: F,
-) -> AppResult<CreatedTenant>
+) -> AppResult<Result<CreatedTenant, Vec<InputError<PlatformErrorCode>>>>
 where
     F: AsyncFnOnce(&TenantTx, Option<Uuid>) -> AppResult<()>,
 {
-    validate(&new)?;
-    if platform::find_tenant_by_slug(db, &new.slug)
-        .await?
-        .is_some()
+    let mut problems = validate(&new);
+    if problems.is_empty()
+        && platform::find_tenant_by_slug(db, &new.slug)
+            .await?
+            .is_some()
     {
-        return Err(AppError::BadRequest(format!(
-            "a tenant with slug `{}` already exists",
-            new.slug
-        )));
+        problems.push(InputError::new(
+            "slug",
+            PlatformErrorCode::Duplicate,
+            format!("a tenant with slug `{}` already exists", new.slug),
+        ));
+    }
+    if !problems.is_empty() {
+        return Ok(Err(problems));
     }
     let now = Utc::now();
     let tenant_id = TenantId(Uuid::now_v7());
@@ -120,10 +125,10 @@ where
     }
     fill(&tx, admin_user_id).await?;
     tx.commit().await?;
-    Ok(CreatedTenant {
+    Ok(Ok(CreatedTenant {
         tenant,
         admin_user_id,
-    })
+    }))
 }
 
 /// Gives a user roles in the transaction's tenant.
@@ -152,7 +157,107 @@ pub async fn add_membership(
         .await?)
 }
 
-fn validate(new: &NewTenant) -> AppResult<()> {
+/// What can be wrong with a tenant's settings or a new tenant.
+#[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum PlatformErrorCode {
+    /// The value is malformed or out of range.
+    Invalid,
+    /// A required value is missing or empty.
+    Required,
+    /// The slug is taken.
+    Duplicate,
+    /// The tenant does not exist.
+    NotFound,
+}
+
+/// Tenant settings to check; `None` means "not being set".
+#[derive(Default)]
+pub struct SettingsCheck<'a> {
+    /// Display name.
+    pub name: Option<&'a str>,
+    /// ISO 4217 code.
+    pub base_currency: Option<&'a str>,
+    /// 1-12.
+    pub fiscal_year_start_month: Option<i32>,
+    /// IANA name.
+    pub time_zone: Option<&'a str>,
+    /// BCP 47 tag.
+    pub locale: Option<&'a str>,
+}
+
+/// Checks tenant settings; one problem per bad field, named as in the GraphQL input.
+pub fn check_settings(s: &SettingsCheck) -> Vec<InputError<PlatformErrorCode>> {
+    use PlatformErrorCode::{Invalid, Required};
+    let mut out = Vec::new();
+    if let Some(name) = s.name {
+        let len = name.trim().chars().count();
+        if len == 0 {
+            out.push(InputError::new(
+                "name",
+                Required,
+                "the name must not be empty",
+            ));
+        } else if len > 200 {
+            out.push(InputError::new(
+                "name",
+                Invalid,
+                "the name must be at most 200 characters",
+            ));
+        }
+    }
+    if let Some(c) = s.base_currency
+        && !(c.len() == 3 && c.chars().all(|ch| ch.is_ascii_uppercase()))
+    {
+        out.push(InputError::new(
+            "baseCurrency",
+            Invalid,
+            "the currency must be an ISO 4217 code such as JPY",
+        ));
+    }
+    if let Some(m) = s.fiscal_year_start_month
+        && !(1..=12).contains(&m)
+    {
+        out.push(InputError::new(
+            "fiscalYearStartMonth",
+            Invalid,
+            "the month must be between 1 and 12",
+        ));
+    }
+    if let Some(tz) = s.time_zone {
+        let shaped = !tz.is_empty()
+            && tz.len() <= 64
+            && tz
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "/_+-".contains(c))
+            && (tz == "UTC" || tz.contains('/'));
+        if !shaped {
+            out.push(InputError::new(
+                "timeZone",
+                Invalid,
+                "the time zone must be an IANA name such as Asia/Tokyo",
+            ));
+        }
+    }
+    if let Some(l) = s.locale {
+        let mut parts = l.split('-');
+        let lang_ok = parts.next().is_some_and(|p| {
+            (2..=3).contains(&p.len()) && p.chars().all(|c| c.is_ascii_lowercase())
+        });
+        let rest_ok = parts
+            .all(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
+        if !(lang_ok && rest_ok) {
+            out.push(InputError::new(
+                "locale",
+                Invalid,
+                "the locale must be a BCP 47 tag such as ja-JP",
+            ));
+        }
+    }
+    out
+}
+
+fn validate(new: &NewTenant) -> Vec<InputError<PlatformErrorCode>> {
+    let mut out = Vec::new();
     let slug_ok = (2..=63).contains(&new.slug.len())
         && new
             .slug
@@ -160,34 +265,36 @@ fn validate(new: &NewTenant) -> AppResult<()> {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !new.slug.starts_with('-');
     if !slug_ok {
-        return Err(AppError::BadRequest(
-            "the slug must be 2-63 lower-case letters, digits or dashes".into(),
+        out.push(InputError::new(
+            "slug",
+            PlatformErrorCode::Invalid,
+            "the slug must be 2-63 lower-case letters, digits or dashes",
         ));
     }
-    if new.name.trim().is_empty() || new.name.chars().count() > 200 {
-        return Err(AppError::BadRequest(
-            "the name must be 1-200 characters".into(),
-        ));
+    out.extend(check_settings(&SettingsCheck {
+        name: Some(&new.name),
+        base_currency: Some(&new.base_currency),
+        fiscal_year_start_month: Some(i32::from(new.fiscal_year_start_month)),
+        time_zone: Some(&new.time_zone),
+        locale: Some(&new.locale),
+    }));
+    if let Some((email, name)) = &new.admin {
+        if !looks_like_email(email) {
+            out.push(InputError::new(
+                "adminEmail",
+                PlatformErrorCode::Invalid,
+                "the administrator's email is not an email address",
+            ));
+        }
+        if name.trim().is_empty() {
+            out.push(InputError::new(
+                "adminDisplayName",
+                PlatformErrorCode::Required,
+                "the administrator needs a name",
+            ));
+        }
     }
-    if !(new.base_currency.len() == 3 && new.base_currency.chars().all(|c| c.is_ascii_uppercase()))
-    {
-        return Err(AppError::BadRequest(
-            "the currency must be an ISO 4217 code such as JPY".into(),
-        ));
-    }
-    if !(1..=12).contains(&new.fiscal_year_start_month) {
-        return Err(AppError::BadRequest(
-            "the fiscal year must start in a month 1-12".into(),
-        ));
-    }
-    if let Some((email, _)) = &new.admin
-        && !looks_like_email(email)
-    {
-        return Err(AppError::BadRequest(
-            "the administrator's email is not an email address".into(),
-        ));
-    }
-    Ok(())
+    out
 }
 
 /// A deliberately simple shape check; deliverability is proven by the invitation mail, not here.
@@ -276,4 +383,15 @@ impl NewEmployee<'_> {
             archived_at: Set(None),
         }
     }
+}
+
+/// Turns payload problems into one error, for callers without a payload (the command line).
+pub fn problems_to_error<C: async_graphql::OutputType>(problems: Vec<InputError<C>>) -> AppError {
+    AppError::BadRequest(
+        problems
+            .into_iter()
+            .map(|p| p.message)
+            .collect::<Vec<_>>()
+            .join("; "),
+    )
 }

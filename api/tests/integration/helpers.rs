@@ -15,6 +15,9 @@ use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+/// The platform operator key of test servers.
+pub const OPERATOR_KEY: &str = "test-operator-key-0123456789abcdef-0123";
+
 /// Which parts the tests run on.
 #[derive(Clone, Debug)]
 pub enum Backend {
@@ -46,6 +49,7 @@ pub fn test_settings() -> Settings {
     s.log.filter = "warn".into();
     // Key-rotation tests wait out this interval; two seconds prove the throttle with room for a slow machine.
     s.auth.jwks_min_refetch_seconds = 2;
+    s.platform.operator_key = Some(OPERATOR_KEY.to_owned().into());
     match backend() {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temp dir").keep();
@@ -262,6 +266,7 @@ impl TestApp {
             Ok(())
         })
         .await
+        .unwrap_or_else(|e| panic!("creating a tenant: {e:?}"))
         .unwrap_or_else(|e| panic!("creating a tenant: {e:?}"));
         let admin_user = created.admin_user_id.expect("admin");
         let token = self.token(admin_user, created.tenant.id);

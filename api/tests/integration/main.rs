@@ -21,6 +21,7 @@ mod health;
 mod identity;
 mod idp;
 mod isolation;
+mod operator;
 mod personal_data;
 mod schema;
 mod schema_isolation;

@@ -1,0 +1,159 @@
+//! The platform operator's mutations: creating and suspending tenants. They need the operator key
+//! (`X-Platform-Key`), which belongs to no tenant; tenant credentials cannot call them.
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use chrono::Utc;
+use entity::platform;
+use sea_orm::{ActiveValue::Set, IntoActiveModel};
+
+use crate::error::{AppError, GqlResult, InputError};
+use crate::graphql::core::GlobalId;
+use crate::graphql::identity::app_state;
+use crate::graphql::platform::{Tenant, TenantStatus};
+use crate::services::tenants::{self, NewTenant, PlatformErrorCode};
+
+/// Present in a request's data when it carries the platform operator's key.
+pub struct PlatformOperator;
+
+fn operator(ctx: &Context<'_>) -> Result<(), AppError> {
+    ctx.data_opt::<PlatformOperator>()
+        .map(|_| ())
+        .ok_or_else(|| {
+            AppError::Forbidden("this needs the platform operator's key (X-Platform-Key)".into())
+        })
+}
+
+/// A new tenant and its first administrator.
+#[derive(InputObject)]
+pub struct CreateTenantInput {
+    /// Unique handle: lower-case letters, digits and dashes.
+    pub slug: String,
+    /// Display name.
+    pub name: String,
+    /// ISO 4217 base currency.
+    #[graphql(default = "JPY")]
+    pub base_currency: String,
+    /// Month the fiscal year starts (1-12).
+    #[graphql(default = 4)]
+    pub fiscal_year_start_month: i32,
+    /// IANA time zone.
+    #[graphql(default = "Asia/Tokyo")]
+    pub time_zone: String,
+    /// BCP 47 locale.
+    #[graphql(default = "ja-JP")]
+    pub locale: String,
+    /// The first tenant administrator's email.
+    pub admin_email: String,
+    /// The first tenant administrator's display name.
+    pub admin_display_name: String,
+}
+
+/// A tenant to suspend or reactivate.
+#[derive(InputObject)]
+pub struct SetTenantStatusInput {
+    /// The tenant's global id.
+    pub tenant_id: ID,
+    /// The new status. A suspended tenant's credentials are refused at once.
+    pub status: TenantStatus,
+}
+
+/// The result of a platform mutation.
+#[derive(SimpleObject)]
+pub struct TenantPayload {
+    /// The tenant; `null` when there were errors.
+    pub tenant: Option<Tenant>,
+    /// Problems with the input; empty on success. Nothing changes when there are any.
+    pub errors: Vec<InputError<PlatformErrorCode>>,
+}
+
+/// The platform operator's mutations.
+#[derive(Default)]
+pub struct OperatorMutation;
+
+#[Object]
+impl OperatorMutation {
+    /// Creates a tenant with its first administrator (who then signs in through an identity
+    /// provider or is given a password). Needs the platform operator's key.
+    async fn create_tenant(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateTenantInput,
+    ) -> GqlResult<TenantPayload> {
+        operator(ctx)?;
+        let state = app_state(ctx)?;
+        let month = i16::try_from(input.fiscal_year_start_month).unwrap_or(0);
+        let new = NewTenant {
+            slug: input.slug,
+            name: input.name,
+            base_currency: input.base_currency,
+            time_zone: input.time_zone,
+            locale: input.locale,
+            fiscal_year_start_month: month,
+            is_demo: false,
+            admin: Some((input.admin_email, input.admin_display_name)),
+        };
+        Ok(
+            match tenants::create_tenant_with(&state.db, new, async |_, _| Ok(())).await? {
+                Ok(created) => TenantPayload {
+                    tenant: Some(Tenant(created.tenant)),
+                    errors: Vec::new(),
+                },
+                Err(errors) => TenantPayload {
+                    tenant: None,
+                    errors,
+                },
+            },
+        )
+    }
+
+    /// Suspends or reactivates a tenant. Needs the platform operator's key.
+    async fn set_tenant_status(
+        &self,
+        ctx: &Context<'_>,
+        input: SetTenantStatusInput,
+    ) -> GqlResult<TenantPayload> {
+        operator(ctx)?;
+        let state = app_state(ctx)?;
+        let not_found = || TenantPayload {
+            tenant: None,
+            errors: vec![InputError::new(
+                "tenantId",
+                PlatformErrorCode::NotFound,
+                "no such tenant",
+            )],
+        };
+        let Some(id) = GlobalId::decode(&input.tenant_id)
+            .filter(|(ty, _)| ty == "Tenant")
+            .map(|(_, id)| id)
+        else {
+            return Ok(not_found());
+        };
+        let Some(tenant) = platform::find_tenant(&state.db, id).await? else {
+            return Ok(not_found());
+        };
+        let before = tenant.clone();
+        let mut am = tenant.into_active_model();
+        am.status = Set(if input.status == TenantStatus::Active {
+            "active"
+        } else {
+            "suspended"
+        }
+        .into());
+        am.updated_at = Set(Utc::now());
+        // The change and its audit entry commit together, in the tenant's own trail.
+        let tx = entity::TenantTx::begin(&state.db, entity::TenantId(id))
+            .await?
+            .acting_as(entity::Actor::system("setTenantStatus"));
+        let updated = platform::update_tenant(tx.connection(), am).await?;
+        let changes = entity::tenancy::field_changes(Some(&before), Some(&updated), &[])
+            .map_err(AppError::from)?;
+        tx.audit_raw("Tenant", Some(id), "update", changes)
+            .await
+            .map_err(AppError::from)?;
+        tx.commit().await.map_err(AppError::from)?;
+        Ok(TenantPayload {
+            tenant: Some(Tenant(updated)),
+            errors: Vec::new(),
+        })
+    }
+}
