@@ -183,6 +183,10 @@ pub struct LimitSettings {
     pub max_depth: usize,
     /// Highest query complexity (each field counts 1, lists multiply by their page size).
     pub max_complexity: usize,
+    /// Most aliases in one document (aliases multiply work without deepening a query).
+    pub max_aliases: usize,
+    /// Most root mutation fields in one request (each runs its own transaction).
+    pub max_root_mutations: usize,
     /// Longest a request may execute, in milliseconds.
     pub timeout_ms: u64,
 }
@@ -275,6 +279,8 @@ impl Default for LimitSettings {
             max_body_bytes: 1024 * 1024,
             max_depth: 16,
             max_complexity: 5_000,
+            max_aliases: 30,
+            max_root_mutations: 10,
             timeout_ms: 30_000,
         }
     }
@@ -380,6 +386,8 @@ impl Settings {
         if self.limits.max_depth == 0
             || self.limits.max_complexity == 0
             || self.limits.max_body_bytes == 0
+            || self.limits.max_aliases == 0
+            || self.limits.max_root_mutations == 0
         {
             return Err(ConfigError::Refused("limits must be positive".into()));
         }

@@ -25,8 +25,14 @@ pub enum ErrorCode {
     Conflict,
     /// Too many requests for the caller's plan.
     RateLimited,
-    /// The query is deeper or more complex than allowed.
+    /// The query is more complex than allowed.
     QueryTooComplex,
+    /// The query nests deeper than allowed.
+    QueryTooDeep,
+    /// The query uses more aliases than allowed.
+    TooManyAliases,
+    /// The request carries more root mutation fields than allowed.
+    TooManyMutations,
     /// The request body is larger than allowed.
     PayloadTooLarge,
     /// Execution took longer than allowed.
@@ -39,7 +45,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for documentation and tests.
-    pub const ALL: [ErrorCode; 12] = [
+    pub const ALL: [ErrorCode; 15] = [
         ErrorCode::Unauthenticated,
         ErrorCode::Forbidden,
         ErrorCode::NotFound,
@@ -48,6 +54,9 @@ impl ErrorCode {
         ErrorCode::Conflict,
         ErrorCode::RateLimited,
         ErrorCode::QueryTooComplex,
+        ErrorCode::QueryTooDeep,
+        ErrorCode::TooManyAliases,
+        ErrorCode::TooManyMutations,
         ErrorCode::PayloadTooLarge,
         ErrorCode::Timeout,
         ErrorCode::Unavailable,
@@ -65,6 +74,9 @@ impl ErrorCode {
             ErrorCode::Conflict => ("CONFLICT", 409),
             ErrorCode::RateLimited => ("RATE_LIMITED", 429),
             ErrorCode::QueryTooComplex => ("QUERY_TOO_COMPLEX", 400),
+            ErrorCode::QueryTooDeep => ("QUERY_TOO_DEEP", 400),
+            ErrorCode::TooManyAliases => ("TOO_MANY_ALIASES", 400),
+            ErrorCode::TooManyMutations => ("TOO_MANY_MUTATIONS", 400),
             ErrorCode::PayloadTooLarge => ("PAYLOAD_TOO_LARGE", 413),
             ErrorCode::Timeout => ("TIMEOUT", 504),
             ErrorCode::Unavailable => ("UNAVAILABLE", 503),

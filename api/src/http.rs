@@ -231,6 +231,18 @@ async fn execute(
         }
     };
 
+    // Limits the schema cannot enforce by itself, each with its own code.
+    if let Ok(doc) = gql.parsed_query()
+        && let Some((code, message)) = check_document(doc, &state.settings.limits)
+    {
+        state.metrics.observe_request(
+            &operation,
+            started.elapsed().as_secs_f64(),
+            &[code.as_str().into()],
+        );
+        return error_response(req, code, &message);
+    }
+
     // GET may only carry queries (GraphQL over HTTP): a mutation must not be triggered by a link.
     if req.method() == Method::GET {
         let name = gql.operation_name.clone();
@@ -373,6 +385,81 @@ async fn execute(
         .body(body)
 }
 
+/// Counts aliases (everywhere) and root mutation fields (per request) against the limits.
+fn check_document(
+    doc: &ExecutableDocument,
+    limits: &crate::config::LimitSettings,
+) -> Option<(ErrorCode, String)> {
+    fn aliases(set: &SelectionSet) -> usize {
+        set.items
+            .iter()
+            .map(|item| match &item.node {
+                Selection::Field(f) => {
+                    usize::from(f.node.alias.is_some()) + aliases(&f.node.selection_set.node)
+                }
+                Selection::InlineFragment(frag) => aliases(&frag.node.selection_set.node),
+                Selection::FragmentSpread(_) => 0,
+            })
+            .sum()
+    }
+    fn root_fields(doc: &ExecutableDocument, set: &SelectionSet, depth: usize) -> usize {
+        if depth > 8 {
+            return 0;
+        }
+        set.items
+            .iter()
+            .map(|item| match &item.node {
+                Selection::Field(_) => 1,
+                Selection::InlineFragment(frag) => {
+                    root_fields(doc, &frag.node.selection_set.node, depth + 1)
+                }
+                Selection::FragmentSpread(spread) => doc
+                    .fragments
+                    .get(&spread.node.fragment_name.node)
+                    .map_or(0, |frag| {
+                        root_fields(doc, &frag.node.selection_set.node, depth + 1)
+                    }),
+            })
+            .sum()
+    }
+    let total_aliases: usize = doc
+        .operations
+        .iter()
+        .map(|(_, op)| aliases(&op.node.selection_set.node))
+        .sum::<usize>()
+        + doc
+            .fragments
+            .values()
+            .map(|f| aliases(&f.node.selection_set.node))
+            .sum::<usize>();
+    if total_aliases > limits.max_aliases {
+        return Some((
+            ErrorCode::TooManyAliases,
+            format!(
+                "the document uses {total_aliases} aliases; at most {} are allowed",
+                limits.max_aliases
+            ),
+        ));
+    }
+    let mutations: usize = doc
+        .operations
+        .iter()
+        .filter(|(_, op)| op.node.ty == OperationType::Mutation)
+        .map(|(_, op)| root_fields(doc, &op.node.selection_set.node, 0))
+        .max()
+        .unwrap_or(0);
+    if mutations > limits.max_root_mutations {
+        return Some((
+            ErrorCode::TooManyMutations,
+            format!(
+                "the request runs {mutations} mutations; at most {} are allowed",
+                limits.max_root_mutations
+            ),
+        ));
+    }
+    None
+}
+
 /// Whether any operation selects `__schema` or `__type` at its root (directly or through
 /// fragments).
 fn uses_introspection(doc: &ExecutableDocument) -> bool {
@@ -403,7 +490,9 @@ fn classify(err: &ServerError) -> &'static str {
         return known.as_str();
     }
     let msg = err.message.as_str();
-    if msg.contains("too complex") || msg.contains("too deep") || msg.contains("too many") {
+    if msg.contains("nested too deep") {
+        ErrorCode::QueryTooDeep.as_str()
+    } else if msg.contains("too complex") {
         ErrorCode::QueryTooComplex.as_str()
     } else if err.path.is_empty() {
         ErrorCode::GraphqlValidationFailed.as_str()

@@ -12,7 +12,9 @@ use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter};
 use uuid::Uuid;
 
 use crate::error::{AppError, GqlResult, InputError};
-use crate::graphql::core::{ContextExt, GlobalId, Page, PageArgs, Session, list, load_one};
+use crate::graphql::core::{
+    ContextExt, GlobalId, Page, PageArgs, Session, list, load_one, page_complexity,
+};
 use crate::graphql::identity::app_state;
 use crate::permissions::{BuiltinRole, Permission, permission_from_name, permission_name};
 use crate::services::access::{self, AccessErrorCode, RoleInput};
@@ -203,6 +205,7 @@ impl AccessQuery {
     }
 
     /// The tenant's own roles. Needs `MANAGE_ROLES` or `MANAGE_MEMBERS`.
+    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
     async fn custom_roles(
         &self,
         ctx: &Context<'_>,
@@ -224,6 +227,7 @@ impl AccessQuery {
     }
 
     /// The tenant's members. Needs `MANAGE_MEMBERS`.
+    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
     async fn members(
         &self,
         ctx: &Context<'_>,

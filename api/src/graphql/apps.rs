@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::config::Mode;
 use crate::error::{AppError, GqlResult, InputError};
-use crate::graphql::core::{ContextExt, GlobalId, Page, PageArgs, list, load_one};
+use crate::graphql::core::{ContextExt, GlobalId, Page, PageArgs, list, load_one, page_complexity};
 use crate::graphql::identity::app_state;
 use crate::permissions::{Permission, permission_from_name};
 use crate::services::apps::{self, AppsErrorCode};
@@ -141,6 +141,7 @@ pub struct AppsQuery;
 #[Object]
 impl AppsQuery {
     /// The tenant's partner apps. Needs `MANAGE_APPS`.
+    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
     async fn apps(
         &self,
         ctx: &Context<'_>,
@@ -162,6 +163,7 @@ impl AppsQuery {
     }
 
     /// Every API key of the tenant, including revoked and expired ones. Needs `MANAGE_APPS`.
+    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
     async fn api_keys(
         &self,
         ctx: &Context<'_>,

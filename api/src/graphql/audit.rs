@@ -6,7 +6,7 @@ use entity::audit::entry;
 use sea_orm::{ColumnTrait, QueryFilter};
 
 use crate::error::{AppError, GqlResult};
-use crate::graphql::core::{ContextExt, GlobalId, Page, PageArgs, list, load_one};
+use crate::graphql::core::{ContextExt, GlobalId, Page, PageArgs, list, load_one, page_complexity};
 use crate::permissions::Permission;
 
 /// Who made a change.
@@ -133,6 +133,7 @@ pub struct AuditQuery;
 impl AuditQuery {
     /// Every change in the tenant, oldest first (page from the newest with `last`). Needs
     /// `VIEW_AUDIT_TRAIL`.
+    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
     async fn audit_trail(
         &self,
         ctx: &Context<'_>,
@@ -270,6 +271,7 @@ pub struct PersonalDataQuery;
 impl PersonalDataQuery {
     /// Every read of a sensitive personal field, oldest first (page from the newest with
     /// `last`). Needs `VIEW_PERSONAL_DATA_ACCESS_LOG`.
+    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
     async fn personal_data_access_log(
         &self,
         ctx: &Context<'_>,

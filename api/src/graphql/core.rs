@@ -279,6 +279,16 @@ pub struct PageInfo {
     pub end_cursor: Option<String>,
 }
 
+/// The complexity of a page: its rows' complexity times the page size asked for (the default
+/// when none is). Every connection field declares
+/// `#[graphql(complexity = "page_complexity(first, last, child_complexity)")]`.
+pub fn page_complexity(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
+    let size = first.or(last).map_or(DEFAULT_PAGE, |n| {
+        usize::try_from(n).unwrap_or(0).min(MAX_PAGE)
+    });
+    size.max(1).saturating_mul(child_complexity.max(1))
+}
+
 /// Pagination arguments, validated.
 pub struct PageArgs {
     /// `first` or `last`, whichever was given (default 20).

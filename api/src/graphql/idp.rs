@@ -7,7 +7,7 @@ use sea_orm::{ColumnTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::error::{AppError, GqlResult, InputError};
-use crate::graphql::core::{ContextExt, GlobalId, Page, PageArgs, list, load_one};
+use crate::graphql::core::{ContextExt, GlobalId, Page, PageArgs, list, load_one, page_complexity};
 use crate::graphql::identity::app_state;
 use crate::permissions::Permission;
 use crate::services::idp::{self as service, IdpAlgorithm, IdpErrorCode, NewProvider};
@@ -80,6 +80,7 @@ pub struct IdpQuery;
 #[Object]
 impl IdpQuery {
     /// The identity providers the tenant brings. Needs `MANAGE_TENANT`.
+    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
     async fn identity_providers(
         &self,
         ctx: &Context<'_>,

@@ -7,7 +7,7 @@ use sea_orm::{ColumnTrait, QueryFilter};
 
 use crate::auth::Permission;
 use crate::error::GqlResult;
-use crate::graphql::core::{ContextExt, GlobalId, Page, PageArgs, list, load_one};
+use crate::graphql::core::{ContextExt, GlobalId, Page, PageArgs, list, load_one, page_complexity};
 
 /// An organisation unit (company, division, department, team) in a tree. Needs
 /// `VIEW_ORGANISATION`.
@@ -166,6 +166,7 @@ pub struct OrgQuery;
 #[Object]
 impl OrgQuery {
     /// The tenant's organisation units, oldest first. Needs `VIEW_ORGANISATION`.
+    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
     async fn org_units(
         &self,
         ctx: &Context<'_>,
@@ -188,6 +189,7 @@ impl OrgQuery {
     }
 
     /// The tenant's employees, oldest record first. Needs `VIEW_EMPLOYEES`.
+    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
     async fn employees(
         &self,
         ctx: &Context<'_>,

@@ -186,7 +186,22 @@ async fn limits_have_their_own_codes() {
     );
     let deep = deep.as_str();
     let r = app.gql(Some(&tenant.token), deep, json!({})).await;
-    assert_eq!(r.code(), "QUERY_TOO_COMPLEX", "{}", r.body);
+    assert_eq!(r.code(), "QUERY_TOO_DEEP", "{}", r.body);
+
+    let aliases: String = (0..31).map(|i| format!("a{i}: serverVersion ")).collect();
+    let r = app
+        .gql(Some(&tenant.token), &format!("{{ {aliases} }}"), json!({}))
+        .await;
+    assert_eq!(r.code(), "TOO_MANY_ALIASES", "{}", r.body);
+
+    let mutations: String = (0..11)
+        .map(|i| format!("m{i}: logout(input: {{refreshToken: \"x\"}}) {{ ok }} "))
+        .collect();
+    let r = app
+        .gql(None, &format!("mutation {{ {mutations} }}"), json!({}))
+        .await;
+    // Eleven mutations also use eleven aliases, within the alias limit of 30.
+    assert_eq!(r.code(), "TOO_MANY_MUTATIONS", "{}", r.body);
 
     let r = app
         .gql(
@@ -225,4 +240,33 @@ async fn every_error_code_is_unique_and_screaming_case() {
         assert!(s.chars().all(|c| c.is_ascii_uppercase() || c == '_'), "{s}");
         assert!((400..=599).contains(&code.http_status()));
     }
+}
+
+#[tokio::test]
+async fn complexity_counts_page_sizes() {
+    let mut settings = crate::helpers::test_settings();
+    settings.limits.max_complexity = 150;
+    let app = crate::helpers::spawn_app(settings);
+    let tenant = app.new_tenant().await;
+    let small = app
+        .gql(
+            Some(&tenant.token),
+            "{ employees(first: 10) { nodes { id employeeNumber } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(small.code(), "", "{}", small.body);
+    let big = app
+        .gql(
+            Some(&tenant.token),
+            "{ employees(first: 100) { nodes { id employeeNumber } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        big.code(),
+        "QUERY_TOO_COMPLEX",
+        "a hundred rows weigh a hundred times one: {}",
+        big.body
+    );
 }
