@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod kernel;
 pub mod org;
 pub mod platform;
 pub mod tenancy;

@@ -497,3 +497,68 @@ impl TenantTx {
         &self.tx
     }
 }
+
+impl TenantTx {
+    /// Takes the next number of a document type in a period, gaplessly: the counter row is
+    /// created on first use, then incremented with `UPDATE .. RETURNING`, which holds the row's
+    /// lock (PostgreSQL) or the database's write lock (SQLite) until this transaction ends. So
+    /// concurrent transactions queue, each gets a distinct number, and a transaction that rolls
+    /// back gives its number back.
+    pub async fn next_number(&self, document_type: &str, period: &str) -> Result<i64, DbErr> {
+        use crate::kernel::number_sequence as seq;
+        use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+        let now = chrono::Utc::now();
+        let insert = Query::insert()
+            .into_table(seq::Entity)
+            .columns([
+                seq::Column::TenantId,
+                seq::Column::Id,
+                seq::Column::DocumentType,
+                seq::Column::Period,
+                seq::Column::NextValue,
+                seq::Column::Version,
+                seq::Column::CreatedAt,
+                seq::Column::UpdatedAt,
+            ])
+            .values_panic([
+                self.tenant.0.into(),
+                Uuid::now_v7().into(),
+                document_type.into(),
+                period.into(),
+                1i64.into(),
+                1i32.into(),
+                now.into(),
+                now.into(),
+            ])
+            .on_conflict(
+                OnConflict::columns([
+                    seq::Column::TenantId,
+                    seq::Column::DocumentType,
+                    seq::Column::Period,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .to_owned();
+        self.tx.execute(&insert).await?;
+        let bump = Query::update()
+            .table(seq::Entity)
+            .value(
+                seq::Column::NextValue,
+                Expr::col(seq::Column::NextValue).add(1),
+            )
+            .value(seq::Column::UpdatedAt, now)
+            .and_where(Expr::col(seq::Column::TenantId).eq(self.tenant.0))
+            .and_where(Expr::col(seq::Column::DocumentType).eq(document_type))
+            .and_where(Expr::col(seq::Column::Period).eq(period))
+            .returning(Query::returning().column(seq::Column::NextValue))
+            .to_owned();
+        let row = self
+            .tx
+            .query_one(&bump)
+            .await?
+            .ok_or_else(|| DbErr::RecordNotFound("number sequence".into()))?;
+        let next: i64 = row.try_get_by_index(0)?;
+        Ok(next - 1)
+    }
+}

@@ -5,6 +5,7 @@ pub mod access;
 pub mod apps;
 pub mod demo;
 pub mod idp;
+pub mod numbering;
 pub mod personal_data;
 pub mod sessions;
 pub mod tenants;

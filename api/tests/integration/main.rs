@@ -21,6 +21,7 @@ mod health;
 mod identity;
 mod idp;
 mod isolation;
+mod numbering;
 mod operator;
 mod personal_data;
 mod schema;
