@@ -468,13 +468,17 @@ pub fn field_changes<M: serde::Serialize>(
     let mut out = serde_json::Map::new();
     let keys: std::collections::BTreeSet<&String> = b.keys().chain(a.keys()).collect();
     for key in keys {
-        if SKIP.contains(&key.as_str()) || key.ends_with("_hash") {
+        if SKIP.contains(&key.as_str()) {
             continue;
         }
         let (old, new) = (b.get(key), a.get(key));
         if old != new {
             let shown = |v: Option<&serde_json::Value>| match v {
-                Some(v) if !v.is_null() && sensitive.contains(&key.as_str()) => {
+                // A changed secret hash or sensitive value is recorded as changed, never shown.
+                Some(v)
+                    if !v.is_null()
+                        && (sensitive.contains(&key.as_str()) || key.ends_with("_hash")) =>
+                {
                     serde_json::json!("[redacted]")
                 }
                 Some(v) => v.clone(),

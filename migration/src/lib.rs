@@ -22,6 +22,7 @@ mod m20261123_000008_identity_providers;
 mod m20261123_000009_personal_data;
 mod m20261123_000010_invitations;
 mod m20261123_000011_numbering;
+mod m20261123_000012_member_passwords;
 
 /// The PostgreSQL role the API's connections run as: it owns no table and cannot bypass
 /// row-level security. Migrations run as the connecting (owner) role and grant it what it needs.
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000009_personal_data::Migration),
             Box::new(m20261123_000010_invitations::Migration),
             Box::new(m20261123_000011_numbering::Migration),
+            Box::new(m20261123_000012_member_passwords::Migration),
         ]
     }
 }

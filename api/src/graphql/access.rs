@@ -463,13 +463,10 @@ impl AccessMutation {
             &input.roles,
         )
         .await?;
-        // A person without a password (and without an identity provider) needs a way in.
+        // The new membership has no password yet: the invitation is how its owner sets one (people
+        // of tenants with an identity provider may simply ignore it).
         let mut token = None;
-        if let Ok(m) = &out
-            && entity::platform::find_user(tx.connection(), m.user_id)
-                .await?
-                .is_some_and(|u| u.password_hash.is_none())
-        {
+        if let Ok(m) = &out {
             token = Some(
                 crate::services::sessions::invite(&tx, session.principal.actor_id, m.user_id)
                     .await?,

@@ -1,9 +1,9 @@
 //! The demo tenant: a believable mid-sized Japanese company, created once.
 
 use chrono::NaiveDate;
-use entity::TenantTx;
 use entity::org::org_unit;
 use entity::platform;
+use entity::{TenantId, TenantTx};
 use sea_orm::{ActiveValue::Set, DatabaseConnection, IntoActiveModel};
 use uuid::Uuid;
 
@@ -133,10 +133,9 @@ pub async fn ensure(db: &DatabaseConnection) -> AppResult<(Uuid, Uuid)> {
                     "the demo tenant exists but its admin does not"
                 ))
             })?;
-        // Demo databases made before built-in sign-in existed have no password yet.
-        if admin.password_hash.is_none() {
-            sessions::set_password(db, admin.id, DEMO_ADMIN_PASSWORD).await?;
-        }
+        // Demo databases made before built-in sign-in existed (or before passwords moved to
+        // memberships) have no password yet.
+        sessions::ensure_password(db, TenantId(t.id), admin.id, DEMO_ADMIN_PASSWORD).await?;
         return Ok((t.id, admin.id));
     }
     let mut new = NewTenant::japanese(DEMO_SLUG, "株式会社うらかた (Urakata Demo Co., Ltd.)");
@@ -148,7 +147,7 @@ pub async fn ensure(db: &DatabaseConnection) -> AppResult<(Uuid, Uuid)> {
     let admin = created
         .admin_user_id
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("demo admin missing")))?;
-    sessions::set_password(db, admin, DEMO_ADMIN_PASSWORD).await?;
+    sessions::set_password(db, TenantId(created.tenant.id), admin, DEMO_ADMIN_PASSWORD).await?;
     tracing::info!(tenant = %created.tenant.id, "created the demo tenant");
     Ok((created.tenant.id, admin))
 }

@@ -11,7 +11,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{Duration, Utc};
-use entity::platform::{self, membership, refresh_token, user};
+use entity::platform::{self, membership, refresh_token};
 use entity::{TenantId, TenantTx};
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, IntoActiveModel, QueryFilter};
 use sha2::{Digest, Sha256};
@@ -95,22 +95,54 @@ pub fn password_problem(password: &str) -> Option<String> {
     None
 }
 
-/// Sets a user's password (platform operation: the caller has authorised it).
-pub async fn set_password(db: &DatabaseConnection, user_id: Uuid, password: &str) -> AppResult<()> {
+/// Sets a member's password for one tenant's built-in sign-in (the caller has authorised it).
+/// Other tenants' memberships of the same person are untouched.
+pub async fn set_password(
+    db: &DatabaseConnection,
+    tenant: TenantId,
+    user_id: Uuid,
+    password: &str,
+) -> AppResult<()> {
     if let Some(problem) = password_problem(password) {
         return Err(AppError::BadRequest(problem));
     }
-    let user = platform::find_user(db, user_id)
+    let tx = TenantTx::begin(db, tenant)
         .await?
-        .ok_or(AppError::NotFound("user"))?;
-    let mut am: user::ActiveModel = user.into_active_model();
-    am.password_hash = Set(Some(hash_password(password).await?));
-    am.updated_at = Set(Utc::now());
-    platform::update_user(db, am).await?;
+        .acting_as(as_user(user_id, "setPassword"));
+    let member = member_of(&tx, user_id)
+        .await?
+        .ok_or(AppError::NotFound("member"))?;
+    set_member_password(&tx, member, password).await?;
+    tx.commit().await?;
     Ok(())
 }
 
-/// Signs a user in to a tenant with email and password.
+async fn set_member_password(
+    tx: &TenantTx,
+    member: membership::Model,
+    password: &str,
+) -> AppResult<()> {
+    let hash = hash_password(password).await?;
+    let version = member.version;
+    let mut am = member.into_active_model();
+    am.password_hash = Set(Some(hash));
+    am.version = Set(version + 1);
+    am.updated_at = Set(Utc::now());
+    tx.update(am).await?;
+    Ok(())
+}
+
+async fn member_of(tx: &TenantTx, user_id: Uuid) -> AppResult<Option<membership::Model>> {
+    Ok(tx
+        .one(
+            tx.select::<membership::Entity>()
+                .refine(|q| q.filter(membership::Column::UserId.eq(user_id))),
+        )
+        .await?)
+}
+
+/// Signs a user in to a tenant with email and password. The password is the membership's: each
+/// tenant's built-in sign-in is independent.
 pub async fn login(
     db: &DatabaseConnection,
     tokens: &TokenService,
@@ -119,26 +151,32 @@ pub async fn login(
     tenant_slug: &str,
 ) -> AppResult<Result<Tokens, SessionFailure>> {
     let user = platform::find_user_by_email(db, email.trim()).await?;
+    let tenant = platform::find_tenant_by_slug(db, tenant_slug.trim())
+        .await?
+        .filter(|t| t.status == "active");
+    let (tx, member) = match (&user, &tenant) {
+        (Some(u), Some(t)) => {
+            let tx = TenantTx::begin(db, TenantId(t.id))
+                .await?
+                .acting_as(as_user(u.id, "login"));
+            let member = member_of(&tx, u.id).await?;
+            (Some(tx), member)
+        }
+        _ => (None, None),
+    };
+    // The password is checked (against a decoy when there is nothing to check) before anything
+    // else is decided, so every failure takes the same time.
     let ok = verify_password(
         password,
-        user.as_ref().and_then(|u| u.password_hash.clone()),
+        member.as_ref().and_then(|m| m.password_hash.clone()),
     )
     .await;
-    let (Some(user), true) = (user, ok) else {
+    let active = member
+        .as_ref()
+        .is_some_and(|m| m.status == "active" && m.archived_at.is_none());
+    let (Some(tx), Some(user), true, true) = (tx, user, ok, active) else {
         return Ok(Err(SessionFailure::InvalidCredentials));
     };
-    let Some(tenant) = platform::find_tenant_by_slug(db, tenant_slug.trim()).await? else {
-        return Ok(Err(SessionFailure::InvalidCredentials));
-    };
-    if tenant.status != "active" {
-        return Ok(Err(SessionFailure::InvalidCredentials));
-    }
-    let tx = TenantTx::begin(db, TenantId(tenant.id))
-        .await?
-        .acting_as(as_user(user.id, "login"));
-    if !has_active_membership(&tx, user.id).await? {
-        return Ok(Err(SessionFailure::InvalidCredentials));
-    }
     let pair = issue(&tx, tokens, user.id, Uuid::now_v7()).await?;
     tx.commit().await?;
     Ok(Ok(pair))
@@ -380,17 +418,38 @@ pub async fn accept_invitation(
     }
     let tx = tx.acting_as(as_user(inv.user_id, "acceptInvitation"));
     let user_id = inv.user_id;
-    let user = platform::find_user(tx.connection(), user_id)
+    // An invitation sets a first password; it never replaces one.
+    let Some(member) = member_of(&tx, user_id)
         .await?
-        .ok_or(AppError::NotFound("user"))?;
-    let mut am: user::ActiveModel = user.into_active_model();
-    am.password_hash = Set(Some(hash_password(password).await?));
-    am.updated_at = Set(Utc::now());
-    platform::update_user(tx.connection(), am).await?;
+        .filter(|m| m.password_hash.is_none())
+    else {
+        return Ok(Err(InvitationFailure::InvalidToken));
+    };
+    set_member_password(&tx, member, password).await?;
     let mut am = inv.into_active_model();
     am.accepted_at = Set(Some(Utc::now()));
     tx.update(am).await?;
     let pair = issue(&tx, tokens, user_id, Uuid::now_v7()).await?;
     tx.commit().await?;
     Ok(Ok(pair))
+}
+
+/// Sets a member's password only if they have none (the demo tenant's first start).
+pub async fn ensure_password(
+    db: &DatabaseConnection,
+    tenant: TenantId,
+    user_id: Uuid,
+    password: &str,
+) -> AppResult<()> {
+    let tx = TenantTx::begin(db, tenant)
+        .await?
+        .acting_as(as_user(user_id, "setPassword"));
+    if let Some(member) = member_of(&tx, user_id)
+        .await?
+        .filter(|m| m.password_hash.is_none())
+    {
+        set_member_password(&tx, member, password).await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }

@@ -303,7 +303,6 @@ impl TestApp {
                     tenant.slug
                 )),
                 display_name: Set("Member".into()),
-                password_hash: Set(None),
                 created_at: Set(now),
                 updated_at: Set(now),
             },

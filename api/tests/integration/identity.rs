@@ -178,7 +178,7 @@ async fn tenant_with_password() -> (TestTenant, String) {
     let app = shared();
     let t = app.new_tenant().await;
     let db = app.db().await;
-    api::services::sessions::set_password(&db, t.admin_user, PASSWORD)
+    api::services::sessions::set_password(&db, entity::TenantId(t.id), t.admin_user, PASSWORD)
         .await
         .expect("set password");
     db.close().await.ok();

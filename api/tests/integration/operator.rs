@@ -207,7 +207,8 @@ async fn invited_people_set_a_password_once() {
     let r = app.gql(None, login, json!({"i": {"email": email, "password": "a newcomer's long password", "tenant": t.slug}})).await.ok();
     assert_eq!(r.data()["login"]["errors"], json!([]));
 
-    // Someone who already has a password gets no token.
+    // Another tenant's administrator invites the same person and sets a password through their
+    // invitation: it opens only their own tenant, never the first one (no cross-tenant takeover).
     let other = app.new_tenant().await;
     let r = app
         .gql(
@@ -217,5 +218,28 @@ async fn invited_people_set_a_password_once() {
         )
         .await
         .ok();
-    assert_eq!(r.data()["inviteMember"]["invitationToken"], Value::Null);
+    let second = r.data()["inviteMember"]["invitationToken"]
+        .as_str()
+        .expect("a token for the new membership")
+        .to_owned();
+    let ok = app
+        .gql(
+            None,
+            accept,
+            json!({"t": second, "p": "the other tenant's password"}),
+        )
+        .await
+        .ok();
+    assert_eq!(ok.data()["acceptInvitation"]["errors"], json!([]));
+    let hijack = app.gql(None, login, json!({"i": {"email": email, "password": "the other tenant's password", "tenant": t.slug}})).await.ok();
+    assert_eq!(
+        hijack.data()["login"]["errors"][0]["code"],
+        "INVALID_CREDENTIALS"
+    );
+    let own = app.gql(None, login, json!({"i": {"email": email, "password": "a newcomer's long password", "tenant": t.slug}})).await.ok();
+    assert_eq!(
+        own.data()["login"]["errors"],
+        json!([]),
+        "the first tenant's password is unchanged"
+    );
 }

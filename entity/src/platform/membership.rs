@@ -21,6 +21,9 @@ pub struct Model {
     pub roles: RoleNames,
     /// `active` or `suspended`.
     pub status: String,
+    /// Argon2id PHC string for this tenant's built-in sign-in; `None` for people who sign in
+    /// through the tenant's identity provider or have not accepted their invitation yet.
+    pub password_hash: Option<String>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -12,8 +12,7 @@ pub struct Model {
     #[sea_orm(unique)]
     pub email: String,
     pub display_name: String,
-    /// Argon2id PHC string for built-in sign-in; `None` for users of an external provider.
-    pub password_hash: Option<String>,
+
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
