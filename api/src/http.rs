@@ -526,9 +526,16 @@ async fn graphql_ws(
                 .map(str::to_owned);
             let mut data = Data::default();
             data.insert(RequestInfo { request_id: rid });
+            data.insert(crate::graphql::core::OverWebSocket);
+            // A live connection needs a credential from the start.
             match authenticate(&state, None, auth.as_deref()).await {
                 Ok(Some(session)) => data.insert(session),
-                Ok(None) => {}
+                Ok(None) => {
+                    return Err(AppError::Unauthenticated(
+                        "send a credential in the connection_init payload".into(),
+                    )
+                    .into());
+                }
                 Err(e) => return Err(async_graphql::Error::from(e)),
             }
             Ok(data)

@@ -548,3 +548,47 @@ async fn resolve_node(ctx: &Context<'_>, id: &ID) -> GqlResult<Option<Node>> {
         _ => None,
     })
 }
+
+/// Marks the data of a WebSocket connection.
+pub struct OverWebSocket;
+
+/// Lets only subscriptions travel over WebSocket. Queries and mutations go over HTTP, where every
+/// request-level control applies (limits, deadline, introspection guard, error scrubbing, the
+/// personal-data log).
+pub struct SubscriptionsOnlyOverWebSocket;
+
+impl async_graphql::extensions::ExtensionFactory for SubscriptionsOnlyOverWebSocket {
+    fn create(&self) -> Arc<dyn async_graphql::extensions::Extension> {
+        Arc::new(SubscriptionsOnlyOverWebSocket)
+    }
+}
+
+#[async_trait::async_trait]
+impl async_graphql::extensions::Extension for SubscriptionsOnlyOverWebSocket {
+    async fn parse_query(
+        &self,
+        ctx: &async_graphql::extensions::ExtensionContext<'_>,
+        query: &str,
+        variables: &async_graphql::Variables,
+        next: async_graphql::extensions::NextParseQuery<'_>,
+    ) -> async_graphql::ServerResult<async_graphql::parser::types::ExecutableDocument> {
+        use async_graphql::parser::types::OperationType;
+        let doc = next.run(ctx, query, variables).await?;
+        if ctx.data_opt::<OverWebSocket>().is_some()
+            && doc
+                .operations
+                .iter()
+                .any(|(_, op)| op.node.ty != OperationType::Subscription)
+        {
+            let mut err = async_graphql::ServerError::new(
+                "only subscriptions travel over WebSocket; send queries and mutations over HTTP",
+                None,
+            );
+            err.extensions
+                .get_or_insert_with(Default::default)
+                .set("code", crate::error::ErrorCode::BadRequest.as_str());
+            return Err(err);
+        }
+        Ok(doc)
+    }
+}

@@ -59,6 +59,7 @@ pub fn builder(limits: &LimitSettings) -> SchemaBuilder<QueryRoot, MutationRoot,
     )
     .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity)
+    .extension(core::SubscriptionsOnlyOverWebSocket)
 }
 
 /// The SDL written to `schema.graphql`.

@@ -71,18 +71,28 @@ async fn heartbeat_streams_to_a_signed_in_subscriber() {
 
 #[tokio::test]
 async fn subscriptions_need_a_credential() {
-    let (mut tx, mut rx) = connect(json!({})).await;
-    assert_eq!(next_json(&mut rx).await["type"], "connection_ack");
-    let sub =
-        json!({"id": "1", "type": "subscribe", "payload": {"query": "subscription { heartbeat }"}});
-    let _ = tx.send(Message::text(sub.to_string())).await;
-    // The field itself refuses, so the error arrives as the result of the operation.
+    let (_tx, mut rx) = connect(json!({})).await;
     let msg = next_json(&mut rx).await;
-    assert_eq!(msg["type"], "next", "{msg}");
-    assert_eq!(msg["payload"]["data"], Value::Null);
+    assert_eq!(
+        msg["type"], "close",
+        "an anonymous connection is closed: {msg}"
+    );
+}
+
+#[tokio::test]
+async fn queries_and_mutations_do_not_travel_over_websocket() {
+    let app = shared();
+    let t = app.new_tenant().await;
+    let (mut tx, mut rx) = connect(json!({"Authorization": format!("Bearer {}", t.token)})).await;
+    assert_eq!(next_json(&mut rx).await["type"], "connection_ack");
+    // A query over the socket would skip the HTTP controls (limits, personal-data log, ...).
+    let sub = json!({"id": "1", "type": "subscribe", "payload": {"query": "{ employees { nodes { nationalIdNumber } } }"}});
+    let _ = tx.send(Message::text(sub.to_string())).await;
+    let msg = next_json(&mut rx).await;
+    assert_eq!(msg["payload"]["data"], Value::Null, "{msg}");
     assert_eq!(
         msg["payload"]["errors"][0]["extensions"]["code"],
-        "UNAUTHENTICATED"
+        "BAD_REQUEST"
     );
 }
 
