@@ -390,15 +390,27 @@ fn check_document(
     doc: &ExecutableDocument,
     limits: &crate::config::LimitSettings,
 ) -> Option<(ErrorCode, String)> {
-    fn aliases(set: &SelectionSet) -> usize {
+    // Fragments are counted at every spread, since each spread repeats their work.
+    fn aliases(doc: &ExecutableDocument, set: &SelectionSet, depth: usize) -> usize {
+        if depth > 8 {
+            return 0;
+        }
         set.items
             .iter()
             .map(|item| match &item.node {
                 Selection::Field(f) => {
-                    usize::from(f.node.alias.is_some()) + aliases(&f.node.selection_set.node)
+                    usize::from(f.node.alias.is_some())
+                        + aliases(doc, &f.node.selection_set.node, depth)
                 }
-                Selection::InlineFragment(frag) => aliases(&frag.node.selection_set.node),
-                Selection::FragmentSpread(_) => 0,
+                Selection::InlineFragment(frag) => {
+                    aliases(doc, &frag.node.selection_set.node, depth)
+                }
+                Selection::FragmentSpread(spread) => doc
+                    .fragments
+                    .get(&spread.node.fragment_name.node)
+                    .map_or(0, |frag| {
+                        aliases(doc, &frag.node.selection_set.node, depth + 1)
+                    }),
             })
             .sum()
     }
@@ -425,13 +437,8 @@ fn check_document(
     let total_aliases: usize = doc
         .operations
         .iter()
-        .map(|(_, op)| aliases(&op.node.selection_set.node))
-        .sum::<usize>()
-        + doc
-            .fragments
-            .values()
-            .map(|f| aliases(&f.node.selection_set.node))
-            .sum::<usize>();
+        .map(|(_, op)| aliases(doc, &op.node.selection_set.node, 0))
+        .sum();
     if total_aliases > limits.max_aliases {
         return Some((
             ErrorCode::TooManyAliases,

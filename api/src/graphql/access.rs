@@ -393,7 +393,13 @@ impl AccessMutation {
             description: Some(input.description),
             permissions: Some(names(&input.permissions)),
         };
-        let out = access::create_role(&tx, session.principal.actor_id, input).await?;
+        let out = access::create_role(
+            &tx,
+            session.principal.actor_id,
+            &session.principal.permissions,
+            input,
+        )
+        .await?;
         finish_role(tx, out).await
     }
 
@@ -418,6 +424,7 @@ impl AccessMutation {
                 access::update_role(
                     &tx,
                     session.principal.actor_id,
+                    &session.principal.permissions,
                     id,
                     input.expected_version,
                     changes,
@@ -458,6 +465,7 @@ impl AccessMutation {
         let out = access::invite_member(
             &tx,
             session.principal.actor_id,
+            &session.principal.permissions,
             &input.email,
             &input.display_name,
             &input.roles,
@@ -490,6 +498,7 @@ impl AccessMutation {
                 access::set_member_roles(
                     &tx,
                     session.principal.actor_id,
+                    &session.principal.permissions,
                     id,
                     input.expected_version,
                     &input.roles,

@@ -374,6 +374,7 @@ impl AppsMutation {
                 apps::create_key(
                     &tx,
                     session.principal.actor_id,
+                    &session.principal.permissions,
                     app_id,
                     &input.label,
                     input.expires_at,

@@ -9,7 +9,26 @@ use uuid::Uuid;
 use crate::error::{AppError, GqlResult, InputError};
 use crate::graphql::core::{ContextExt, GlobalId, Page, PageArgs, list, load_one, page_complexity};
 use crate::graphql::identity::app_state;
-use crate::permissions::Permission;
+use crate::permissions::{BuiltinRole, Permission};
+
+/// Registering or removing a provider decides who can vouch for any member, administrators
+/// included, so it needs the tenant-admin role itself, not only `MANAGE_TENANT`.
+fn require_tenant_admin<'a>(
+    ctx: &'a Context<'_>,
+) -> Result<&'a crate::graphql::core::Session, AppError> {
+    let session = ctx.authorize(Permission::ManageTenant)?;
+    if session
+        .principal
+        .roles
+        .contains(&BuiltinRole::TenantAdmin.key())
+    {
+        Ok(session)
+    } else {
+        Err(AppError::Forbidden(
+            "identity providers are managed by tenant administrators".into(),
+        ))
+    }
+}
 use crate::services::idp::{self as service, IdpAlgorithm, IdpErrorCode, NewProvider};
 
 /// Where a provider's verification key comes from.
@@ -160,7 +179,7 @@ impl IdpMutation {
         ctx: &Context<'_>,
         input: RegisterIdentityProviderInput,
     ) -> GqlResult<IdentityProviderPayload> {
-        let session = ctx.authorize(Permission::ManageTenant)?;
+        let session = require_tenant_admin(ctx)?;
         let own_issuer = app_state(ctx)?.settings.auth.issuer.clone();
         let tx = session.begin_write(ctx).await?;
         let new = NewProvider {
@@ -183,7 +202,7 @@ impl IdpMutation {
         ctx: &Context<'_>,
         input: RemoveIdentityProviderInput,
     ) -> GqlResult<IdentityProviderPayload> {
-        let session = ctx.authorize(Permission::ManageTenant)?;
+        let session = require_tenant_admin(ctx)?;
         let tx = session.begin_write(ctx).await?;
         let out = match GlobalId::decode_for::<idp::Entity>(&input.id) {
             None => Err(vec![InputError::new(

@@ -16,7 +16,9 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter};
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult, InputError};
-use crate::permissions::{BuiltinRole, permission_from_name};
+use std::collections::BTreeSet;
+
+use crate::permissions::{BuiltinRole, Permission, permission_from_name};
 use crate::services::tenants::looks_like_email;
 
 /// What can be wrong with a members or roles input.
@@ -34,6 +36,8 @@ pub enum AccessErrorCode {
     UnknownRole,
     /// A permission name does not exist.
     UnknownPermission,
+    /// You cannot grant a permission (or a role holding one) that you do not hold yourself.
+    PermissionNotHeld,
     /// The change would leave the tenant without an active tenant administrator.
     LastAdmin,
     /// Members cannot suspend themselves.
@@ -56,7 +60,7 @@ pub struct RoleInput {
     pub permissions: Option<Vec<String>>,
 }
 
-fn check_role_input(input: &RoleInput, problems: &mut Problems) {
+fn check_role_input(input: &RoleInput, held: &BTreeSet<Permission>, problems: &mut Problems) {
     if let Some(key) = &input.key {
         let shaped = (2..=63).contains(&key.len())
             && key
@@ -109,6 +113,13 @@ fn check_role_input(input: &RoleInput, problems: &mut Problems) {
             ));
         }
         for (i, p) in perms.iter().enumerate() {
+            if permission_from_name(p).is_some_and(|perm| !held.contains(&perm)) {
+                problems.push(InputError::new(
+                    &format!("permissions.{i}"),
+                    AccessErrorCode::PermissionNotHeld,
+                    format!("you cannot grant {p}: you do not hold it yourself"),
+                ));
+            }
             if permission_from_name(p).is_none() {
                 problems.push(InputError::new(
                     &format!("permissions.{i}"),
@@ -131,6 +142,7 @@ fn normalised(perms: &[String]) -> Vec<String> {
 pub async fn create_role(
     tx: &TenantTx,
     actor: Uuid,
+    held: &BTreeSet<Permission>,
     input: RoleInput,
 ) -> AppResult<Result<role::Model, Problems>> {
     let mut problems = Vec::new();
@@ -141,7 +153,7 @@ pub async fn create_role(
             "the key is required",
         ));
     }
-    check_role_input(&input, &mut problems);
+    check_role_input(&input, held, &mut problems);
     let key = input.key.clone().unwrap_or_default();
     if problems.is_empty() && find_role_by_key(tx, &key).await?.is_some() {
         problems.push(InputError::new(
@@ -179,12 +191,13 @@ pub async fn create_role(
 pub async fn update_role(
     tx: &TenantTx,
     actor: Uuid,
+    held: &BTreeSet<Permission>,
     id: Uuid,
     expected_version: i32,
     input: RoleInput,
 ) -> AppResult<Result<role::Model, Problems>> {
     let mut problems = Vec::new();
-    check_role_input(&input, &mut problems);
+    check_role_input(&input, held, &mut problems);
     if !problems.is_empty() {
         return Ok(Err(problems));
     }
@@ -269,6 +282,7 @@ pub async fn archive_role(
 pub async fn invite_member(
     tx: &TenantTx,
     actor: Uuid,
+    held: &BTreeSet<Permission>,
     email: &str,
     display_name: &str,
     roles: &[String],
@@ -289,7 +303,7 @@ pub async fn invite_member(
             "the display name must be 1-200 characters",
         ));
     }
-    check_roles(tx, roles, &mut problems).await?;
+    check_roles(tx, roles, held, &mut problems).await?;
     if !problems.is_empty() {
         return Ok(Err(problems));
     }
@@ -346,12 +360,13 @@ pub async fn invite_member(
 pub async fn set_member_roles(
     tx: &TenantTx,
     actor: Uuid,
+    held: &BTreeSet<Permission>,
     id: Uuid,
     expected_version: i32,
     roles: &[String],
 ) -> AppResult<Result<membership::Model, Problems>> {
     let mut problems = Vec::new();
-    check_roles(tx, roles, &mut problems).await?;
+    check_roles(tx, roles, held, &mut problems).await?;
     if !problems.is_empty() {
         return Ok(Err(problems));
     }
@@ -432,7 +447,12 @@ pub async fn set_member_status(
     Ok(Ok(tx.update(am).await?))
 }
 
-async fn check_roles(tx: &TenantTx, roles: &[String], problems: &mut Problems) -> AppResult<()> {
+async fn check_roles(
+    tx: &TenantTx,
+    roles: &[String],
+    held: &BTreeSet<Permission>,
+    problems: &mut Problems,
+) -> AppResult<()> {
     if roles.is_empty() {
         problems.push(InputError::new(
             "roles",
@@ -441,12 +461,32 @@ async fn check_roles(tx: &TenantTx, roles: &[String], problems: &mut Problems) -
         ));
     }
     for (i, key) in roles.iter().enumerate() {
-        if BuiltinRole::from_key(key).is_none() && find_role_by_key(tx, key).await?.is_none() {
-            problems.push(InputError::new(
+        let granted: Option<Vec<Permission>> = match BuiltinRole::from_key(key) {
+            Some(builtin) => Some(builtin.permissions()),
+            None => find_role_by_key(tx, key).await?.map(|r| {
+                r.permissions
+                    .0
+                    .iter()
+                    .filter_map(|p| permission_from_name(p))
+                    .collect()
+            }),
+        };
+        match granted {
+            None => problems.push(InputError::new(
                 &format!("roles.{i}"),
                 AccessErrorCode::UnknownRole,
                 format!("there is no role {key}"),
-            ));
+            )),
+            // Nobody hands out more than they hold, so a role with member management cannot be
+            // turned into tenant administration.
+            Some(perms) if perms.iter().any(|p| !held.contains(p)) => {
+                problems.push(InputError::new(
+                    &format!("roles.{i}"),
+                    AccessErrorCode::PermissionNotHeld,
+                    format!("you cannot grant {key}: it holds permissions you do not"),
+                ))
+            }
+            Some(_) => {}
         }
     }
     Ok(())

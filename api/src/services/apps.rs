@@ -216,6 +216,7 @@ pub async fn archive_app(
 pub async fn create_key(
     tx: &TenantTx,
     actor: Uuid,
+    held: &BTreeSet<Permission>,
     app_id: Uuid,
     label: &str,
     expires_at: Option<DateTime<Utc>>,
@@ -236,13 +237,27 @@ pub async fn create_key(
             "the expiry must lie in the future",
         ));
     }
-    let Some(_) = live_app(tx, app_id).await? else {
+    let Some(app) = live_app(tx, app_id).await? else {
         return Ok(Err(vec![InputError::new(
             "appId",
             AppsErrorCode::NotFound,
             "no such app",
         )]));
     };
+    // A key acts with the app's permissions, so only someone holding all of them may mint one.
+    if app
+        .permissions
+        .0
+        .iter()
+        .filter_map(|p| crate::permissions::permission_from_name(p))
+        .any(|p| !held.contains(&p))
+    {
+        problems.push(InputError::new(
+            "appId",
+            AppsErrorCode::PermissionNotHeld,
+            "the app holds permissions you do not",
+        ));
+    }
     if live_keys(tx, app_id).await?.len() >= MAX_ACTIVE_KEYS {
         problems.push(InputError::new(
             "appId",
@@ -339,6 +354,10 @@ pub fn is_api_key(credential: &str) -> bool {
 
 /// Splits a key into its tenant and the hash to look up; `None` when malformed.
 pub fn parse_key(key: &str) -> Option<(TenantId, String)> {
+    // Keys are ASCII; checking first keeps the byte slicing below on character boundaries.
+    if !key.is_ascii() {
+        return None;
+    }
     let rest = key.strip_prefix("uk_")?;
     let (env, body) = rest.split_once('_')?;
     if !matches!(env, "live" | "test") || body.len() != 22 + 43 {

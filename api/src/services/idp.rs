@@ -299,7 +299,7 @@ pub async fn verify(
     let refused = |why: &str| AppError::Unauthenticated(why.to_owned());
     let route = platform::find_idp_route(db, issuer)
         .await?
-        .ok_or_else(|| refused("the token's issuer is not registered"))?;
+        .ok_or_else(|| refused("the token's issuer or key is not known"))?;
     let tenant = TenantId(route.tenant_id);
     let tdb = TenantDb::new(db.clone(), tenant);
     let owned_issuer = issuer.to_owned();
@@ -312,7 +312,7 @@ pub async fn verify(
             .await
         })
         .await?
-        .ok_or_else(|| refused("the token's issuer is not registered"))?;
+        .ok_or_else(|| refused("the token's issuer or key is not known"))?;
     let alg = IdpAlgorithm::from_name(&provider.algorithm)
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("bad stored algorithm")))?;
     let header = jsonwebtoken::decode_header(token).map_err(|_| refused("the token is invalid"))?;
@@ -340,7 +340,7 @@ pub async fn verify(
             (None, None) => None,
         },
     }
-    .ok_or_else(|| refused("the token's key is not known"))?;
+    .ok_or_else(|| refused("the token's issuer or key is not known"))?;
     let mut validation = Validation::new(alg.jwt());
     validation.set_issuer(&[&provider.issuer]);
     validation.set_audience(&[&provider.audience]);

@@ -357,3 +357,77 @@ async fn every_builtin_role_and_permission_is_listed() {
         .await;
     assert_eq!(forbidden.code(), "FORBIDDEN");
 }
+
+#[tokio::test]
+async fn nobody_grants_more_than_they_hold() {
+    let app = shared();
+    let t = app.new_tenant().await;
+    // Even a tenant administrator cannot create a role with health results (which they lack).
+    let r = app.gql(Some(&t.token), CREATE_ROLE, json!({"i": {"key": "health", "name": "Health", "permissions": ["VIEW_HEALTH_RESULTS"]}})).await.ok();
+    assert_eq!(codes(&r, "createCustomRole"), ["PERMISSION_NOT_HELD"]);
+
+    // A member manager without tenant administration cannot make anyone (themselves included)
+    // an administrator, but can hand out roles within their own permissions.
+    let perms = json!([
+        "MANAGE_MEMBERS",
+        "VIEW_TENANT",
+        "VIEW_ORGANISATION",
+        "VIEW_EMPLOYEES",
+        "SUBMIT_REQUESTS",
+        "VIEW_CALENDARS"
+    ]);
+    app.gql(
+        Some(&t.token),
+        CREATE_ROLE,
+        json!({"i": {"key": "people_ops", "name": "People ops", "permissions": perms}}),
+    )
+    .await
+    .ok();
+    let r = app.gql(Some(&t.token), INVITE, json!({"i": {"email": format!("ops@{}.test.example", t.slug), "displayName": "Ops", "roles": ["people_ops"]}})).await.ok();
+    let ops_member = r.data()["inviteMember"]["member"].clone();
+    let db = app.db().await;
+    let ops_user =
+        entity::platform::find_user_by_email(&db, &format!("ops@{}.test.example", t.slug))
+            .await
+            .expect("q")
+            .expect("user");
+    db.close().await.ok();
+    let ops = app.token(ops_user.id, t.id);
+
+    let escalate = app.gql(Some(&ops), SET_ROLES, json!({"i": {"id": ops_member["id"], "expectedVersion": ops_member["version"], "roles": ["tenant_admin"]}})).await.ok();
+    assert_eq!(codes(&escalate, "setMemberRoles"), ["PERMISSION_NOT_HELD"]);
+    let invite_admin = app
+        .gql(
+            Some(&ops),
+            INVITE,
+            json!({"i": {"email": "x@y.example", "displayName": "X", "roles": ["tenant_admin"]}}),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        codes(&invite_admin, "inviteMember"),
+        ["PERMISSION_NOT_HELD"]
+    );
+    let invite_employee = app.gql(Some(&ops), INVITE, json!({"i": {"email": format!("e@{}.test.example", t.slug), "displayName": "E", "roles": ["employee"]}})).await.ok();
+    assert_eq!(
+        codes(&invite_employee, "inviteMember"),
+        Vec::<String>::new()
+    );
+
+    // Identity providers can vouch for anyone, so only tenant administrators manage them.
+    app.gql(Some(&t.token), CREATE_ROLE, json!({"i": {"key": "settings", "name": "Settings", "permissions": ["MANAGE_TENANT", "VIEW_TENANT"]}})).await.ok();
+    let r = app.gql(Some(&t.token), INVITE, json!({"i": {"email": format!("set@{}.test.example", t.slug), "displayName": "S", "roles": ["settings"]}})).await.ok();
+    assert_eq!(codes(&r, "inviteMember"), Vec::<String>::new());
+    let db = app.db().await;
+    let settings_user =
+        entity::platform::find_user_by_email(&db, &format!("set@{}.test.example", t.slug))
+            .await
+            .expect("q")
+            .expect("user");
+    db.close().await.ok();
+    let settings = app.token(settings_user.id, t.id);
+    let idp = app
+        .gql(Some(&settings), "mutation { registerIdentityProvider(input: {issuer: \"https://x.example\", audience: \"a\", algorithm: HS256, sharedSecret: \"0123456789abcdef0123456789abcdef\"}) { errors { code } } }", json!({}))
+        .await;
+    assert_eq!(idp.code(), "FORBIDDEN");
+}

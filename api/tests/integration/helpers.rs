@@ -199,9 +199,14 @@ impl TestApp {
                 description: Some("Reads the directory".into()),
                 permissions: Some(vec!["VIEW_EMPLOYEES".into()]),
             };
-            api::services::access::create_role(tx, uuid::Uuid::nil(), role)
-                .await?
-                .map_err(|e| api::error::AppError::BadRequest(format!("{e:?}")))?;
+            api::services::access::create_role(
+                tx,
+                uuid::Uuid::nil(),
+                &api::auth::Permission::ALL.iter().copied().collect(),
+                role,
+            )
+            .await?
+            .map_err(|e| api::error::AppError::BadRequest(format!("{e:?}")))?;
             // One partner app with one key, for the same reason.
             let all: std::collections::BTreeSet<_> =
                 api::auth::Permission::ALL.iter().copied().collect();
@@ -215,9 +220,17 @@ impl TestApp {
             )
             .await?
             .map_err(|e| api::error::AppError::BadRequest(format!("{e:?}")))?;
-            api::services::apps::create_key(tx, uuid::Uuid::nil(), app.id, "seed", None, "test")
-                .await?
-                .map_err(|e| api::error::AppError::BadRequest(format!("{e:?}")))?;
+            api::services::apps::create_key(
+                tx,
+                uuid::Uuid::nil(),
+                &all,
+                app.id,
+                "seed",
+                None,
+                "test",
+            )
+            .await?
+            .map_err(|e| api::error::AppError::BadRequest(format!("{e:?}")))?;
             // And one identity provider.
             let provider = api::services::idp::NewProvider {
                 issuer: format!("https://idp.{slug}.test.example"),

@@ -68,7 +68,7 @@ async fn every_jwt_rejection_case() {
     c["iss"] = json!("someone-else");
     assert_eq!(
         status_of(&sign(Algorithm::HS256, &c)).await,
-        (401, "the token's issuer is not registered".into()),
+        (401, "the token's issuer or key is not known".into()),
         "a foreign issuer is looked up among identity providers"
     );
 
