@@ -165,7 +165,15 @@ impl AppError {
 
 impl From<sea_orm::DbErr> for AppError {
     fn from(err: sea_orm::DbErr) -> Self {
-        AppError::Internal(err.into())
+        match &err {
+            // The seam refused a write built from a stale read (a concurrent change won).
+            sea_orm::DbErr::Custom(m) if m.starts_with(entity::tenancy::STALE_VERSION) => {
+                AppError::Conflict(
+                    "the record changed while you were changing it; reload and retry".into(),
+                )
+            }
+            _ => AppError::Internal(err.into()),
+        }
     }
 }
 

@@ -13,7 +13,8 @@ use std::fmt;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     DbBackend, DbErr, EntityTrait, IntoActiveModel, ModelTrait, PaginatorTrait, QueryFilter,
-    Select, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, Value,
+    QuerySelect, Select, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+    Value,
 };
 use uuid::Uuid;
 
@@ -42,6 +43,10 @@ impl fmt::Debug for TenantId {
         write!(f, "TenantId({})", self.0)
     }
 }
+
+/// The start of the error a write built from a stale read fails with; the API answers it as
+/// `CONFLICT`.
+pub const STALE_VERSION: &str = "stale version";
 
 /// Who makes the changes of a transaction, for the audit trail.
 #[derive(Clone, Debug, Default)]
@@ -122,6 +127,7 @@ macro_rules! tenant_scoped {
 /// [`TenantTx`].
 pub struct Scoped<E: TenantScoped> {
     select: Select<E>,
+    lock: bool,
 }
 
 impl<E: TenantScoped> Scoped<E> {
@@ -130,6 +136,17 @@ impl<E: TenantScoped> Scoped<E> {
     pub fn refine(self, f: impl FnOnce(Select<E>) -> Select<E>) -> Self {
         Self {
             select: f(self.select),
+            lock: self.lock,
+        }
+    }
+
+    /// Locks the selected rows until the transaction ends (`FOR UPDATE` on PostgreSQL; SQLite's
+    /// write transactions are serialized already). Use it when what is read decides what is
+    /// written: a token about to be spent, the last administrator, a counted limit.
+    pub fn for_update(self) -> Self {
+        Self {
+            select: self.select,
+            lock: true,
         }
     }
 }
@@ -270,17 +287,39 @@ impl TenantTx {
     pub fn select<E: TenantScoped>(&self) -> Scoped<E> {
         Scoped {
             select: E::find().filter(E::tenant_column().eq(self.tenant.0)),
+            lock: false,
         }
     }
 
     /// Runs a scoped select and returns all rows.
     pub async fn all<E: TenantScoped>(&self, q: Scoped<E>) -> Result<Vec<E::Model>, DbErr> {
-        q.select.all(&self.tx).await
+        self.finish(q).all(&self.tx).await
+    }
+
+    fn finish<E: TenantScoped>(&self, q: Scoped<E>) -> Select<E> {
+        if q.lock && self.backend() == DbBackend::Postgres {
+            q.select.lock_exclusive()
+        } else {
+            q.select
+        }
+    }
+
+    /// Finds one row by id and locks it until the transaction ends (see [`Scoped::for_update`]).
+    pub async fn get_for_update<E: TenantScoped>(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<E::Model>, DbErr> {
+        self.one(
+            self.select::<E>()
+                .refine(|q| q.filter(E::id_column().eq(id)))
+                .for_update(),
+        )
+        .await
     }
 
     /// Runs a scoped select and returns the first row.
     pub async fn one<E: TenantScoped>(&self, q: Scoped<E>) -> Result<Option<E::Model>, DbErr> {
-        q.select.one(&self.tx).await
+        self.finish(q).one(&self.tx).await
     }
 
     /// Counts the rows a scoped select matches.
@@ -347,10 +386,21 @@ impl TenantTx {
             Some(Value::Uuid(Some(id))) => id,
             _ => return Err(DbErr::Custom("an update needs the row's id".into())),
         };
+        // The row is locked until commit, and a write built from a stale read is refused: if the
+        // active model moves `version` to v, the row must still be at v - 1.
         let before = self
-            .get::<E>(id)
+            .get_for_update::<E>(id)
             .await?
             .ok_or_else(|| DbErr::RecordNotFound(format!("{} {id}", E::TYPE_NAME)))?;
+        if let Ok(version_col) = <E::Column as std::str::FromStr>::from_str("version")
+            && let sea_orm::ActiveValue::Set(Value::Int(Some(next))) = am.get(version_col)
+            && before.get(version_col) != Value::Int(Some(next - 1))
+        {
+            return Err(DbErr::Custom(format!(
+                "{STALE_VERSION}: {} {id}",
+                E::TYPE_NAME
+            )));
+        }
         let after = am.update(&self.tx).await?;
         let changes = field_changes(Some(&before), Some(&after), E::SENSITIVE)?;
         // Bookkeeping alone (a key's last use, say) is not a change worth an entry.

@@ -504,10 +504,16 @@ async fn find_role_by_key(tx: &TenantTx, key: &str) -> AppResult<Option<role::Mo
 
 async fn active_members(tx: &TenantTx) -> AppResult<Vec<membership::Model>> {
     Ok(tx
-        .all(tx.select::<membership::Entity>().refine(|q| {
-            q.filter(membership::Column::Status.eq("active"))
-                .filter(membership::Column::ArchivedAt.is_null())
-        }))
+        // Locked: two administrators demoting each other at once must not both pass the
+        // last-administrator check.
+        .all(
+            tx.select::<membership::Entity>()
+                .refine(|q| {
+                    q.filter(membership::Column::Status.eq("active"))
+                        .filter(membership::Column::ArchivedAt.is_null())
+                })
+                .for_update(),
+        )
         .await?)
 }
 

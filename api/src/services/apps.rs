@@ -319,8 +319,9 @@ async fn revoke(tx: &TenantTx, actor: Uuid, key: api_key::Model) -> AppResult<ap
 }
 
 async fn live_app(tx: &TenantTx, id: Uuid) -> AppResult<Option<app::Model>> {
+    // Locked, so concurrent key creations for one app count its keys one after another.
     Ok(tx
-        .get::<app::Entity>(id)
+        .get_for_update::<app::Entity>(id)
         .await?
         .filter(|a| a.archived_at.is_none()))
 }

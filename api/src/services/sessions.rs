@@ -257,8 +257,10 @@ async fn find_by_hash(tx: &TenantTx, hash: &str) -> AppResult<Option<refresh_tok
     let hash = hash.to_owned();
     Ok(tx
         .one(
+            // Locked: two concurrent refreshes of one token must not both succeed.
             tx.select::<refresh_token::Entity>()
-                .refine(|q| q.filter(refresh_token::Column::TokenHash.eq(hash))),
+                .refine(|q| q.filter(refresh_token::Column::TokenHash.eq(hash)))
+                .for_update(),
         )
         .await?)
 }
@@ -407,7 +409,8 @@ pub async fn accept_invitation(
     let found = tx
         .one(
             tx.select::<invitation::Entity>()
-                .refine(|q| q.filter(invitation::Column::TokenHash.eq(hash))),
+                .refine(|q| q.filter(invitation::Column::TokenHash.eq(hash)))
+                .for_update(),
         )
         .await?;
     let Some(inv) = found.filter(|i| i.accepted_at.is_none() && i.expires_at > Utc::now()) else {

@@ -325,3 +325,55 @@ fn password_policy() {
     assert!(password_problem(&"x".repeat(257)).is_some());
     assert!(password_problem("twelve chars").is_none());
 }
+
+#[tokio::test]
+async fn a_refresh_token_is_spent_once_even_when_raced() {
+    let app = shared();
+    let (t, email) = tenant_with_password().await;
+    let r = app
+        .gql(
+            None,
+            LOGIN,
+            json!({"i": {"email": email, "password": PASSWORD, "tenant": t.slug}}),
+        )
+        .await
+        .ok();
+    let token = r.data()["login"]["refreshToken"]
+        .as_str()
+        .expect("refresh")
+        .to_owned();
+    let (a, b) = tokio::join!(
+        app.gql(None, REFRESH, json!({"t": token})),
+        app.gql(None, REFRESH, json!({"t": token}))
+    );
+    let won = [&a, &b]
+        .iter()
+        .filter(|r| r.data()["refreshToken"]["accessToken"].is_string())
+        .count();
+    assert_eq!(
+        won, 1,
+        "exactly one of two concurrent refreshes succeeds: {} / {}",
+        a.body, b.body
+    );
+}
+
+#[tokio::test]
+async fn concurrent_updates_from_one_version_conflict() {
+    let app = shared();
+    let t = app.new_tenant().await;
+    let r = app
+        .gql(Some(&t.token), "mutation { createCustomRole(input: {key: \"racer\", name: \"Racer\", permissions: [VIEW_TENANT]}) { customRole { id } } }", json!({}))
+        .await
+        .ok();
+    let id = r.data()["createCustomRole"]["customRole"]["id"].clone();
+    let update = "mutation($id: ID!, $n: String!) { updateCustomRole(input: {id: $id, expectedVersion: 1, name: $n}) { customRole { version } } }";
+    let (a, b) = tokio::join!(
+        app.gql(Some(&t.token), update, json!({"id": id, "n": "A"})),
+        app.gql(Some(&t.token), update, json!({"id": id, "n": "B"}))
+    );
+    let codes = [a.code().to_owned(), b.code().to_owned()];
+    assert!(
+        codes.contains(&String::new()) && codes.contains(&"CONFLICT".to_owned()),
+        "one wins, one conflicts: {codes:?}"
+    );
+}
