@@ -95,7 +95,7 @@ pub struct TokenService {
     issuer: String,
     audience: String,
     default_ttl: i64,
-    jwks_min_refetch: i64,
+    jwks_policy: crate::services::idp::JwksPolicy,
 }
 
 impl TokenService {
@@ -116,7 +116,10 @@ impl TokenService {
             issuer: settings.issuer.clone(),
             audience: settings.audience.clone(),
             default_ttl: i64::try_from(settings.access_token_ttl_seconds).unwrap_or(900),
-            jwks_min_refetch: i64::try_from(settings.jwks_min_refetch_seconds).unwrap_or(30),
+            jwks_policy: crate::services::idp::JwksPolicy {
+                min_refetch_seconds: i64::try_from(settings.jwks_min_refetch_seconds).unwrap_or(30),
+                allow_private_networks: settings.jwks_allow_private_networks,
+            },
         }
     }
 
@@ -148,9 +151,9 @@ impl TokenService {
         self.default_ttl
     }
 
-    /// The shortest interval between two fetches of one provider's JWKS, in seconds.
-    pub fn jwks_min_refetch(&self) -> i64 {
-        self.jwks_min_refetch
+    /// How identity providers' JWKS documents may be fetched.
+    pub fn jwks_policy(&self) -> crate::services::idp::JwksPolicy {
+        self.jwks_policy
     }
 
     /// Allowed clock skew, in seconds.
@@ -198,18 +201,16 @@ pub async fn principal_from_token(
 pub async fn principal_from_jwt(
     db: &DatabaseConnection,
     tokens: &TokenService,
-    http: &reqwest::Client,
     token: &str,
 ) -> AppResult<Principal> {
     match crate::services::idp::unverified_issuer(token) {
         Some(issuer) if issuer != tokens.issuer => {
             let (tenant, email) = crate::services::idp::verify(
                 db,
-                http,
                 &issuer,
                 token,
                 tokens.leeway(),
-                tokens.jwks_min_refetch(),
+                tokens.jwks_policy(),
             )
             .await?;
             let user = platform::find_user_by_email(db, &email)

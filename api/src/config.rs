@@ -139,6 +139,9 @@ pub struct AuthSettings {
     /// The shortest interval between two fetches of an identity provider's JWKS document
     /// (a token naming an unknown `kid` triggers a fetch; this bounds how often).
     pub jwks_min_refetch_seconds: u64,
+    /// Allow identity-provider JWKS URLs over plain http and on loopback or private networks.
+    /// Off by default: otherwise a tenant admin could make the server probe internal addresses.
+    pub jwks_allow_private_networks: bool,
 }
 
 /// Demo data.
@@ -254,6 +257,7 @@ impl Default for AuthSettings {
             access_token_ttl_seconds: 900,
             leeway_seconds: 30,
             jwks_min_refetch_seconds: 30,
+            jwks_allow_private_networks: false,
         }
     }
 }

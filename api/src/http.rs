@@ -166,7 +166,7 @@ async fn authenticate(
             if crate::services::apps::is_api_key(credential) {
                 auth::principal_from_api_key(&state.db, credential).await?
             } else {
-                auth::principal_from_jwt(&state.db, &state.tokens, &state.http, credential).await?
+                auth::principal_from_jwt(&state.db, &state.tokens, credential).await?
             }
         }
         (None, None) => return Ok(None),

@@ -43,11 +43,6 @@ impl Application {
             db,
             cache,
             metrics: Arc::new(Metrics::new()?),
-            http: reqwest::Client::builder()
-                .connect_timeout(Duration::from_secs(3))
-                .timeout(Duration::from_secs(5))
-                .redirect(reqwest::redirect::Policy::limited(3))
-                .build()?,
         };
         Self::bind(state)
     }

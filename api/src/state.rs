@@ -22,6 +22,4 @@ pub struct AppState {
     pub tokens: TokenService,
     /// Prometheus metrics.
     pub metrics: Arc<Metrics>,
-    /// Outbound HTTP (JWKS documents of identity providers), with short timeouts.
-    pub http: reqwest::Client,
 }

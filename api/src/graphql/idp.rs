@@ -180,7 +180,11 @@ impl IdpMutation {
         input: RegisterIdentityProviderInput,
     ) -> GqlResult<IdentityProviderPayload> {
         let session = require_tenant_admin(ctx)?;
-        let own_issuer = app_state(ctx)?.settings.auth.issuer.clone();
+        let settings = &app_state(ctx)?.settings;
+        let (own_issuer, allow_private) = (
+            settings.auth.issuer.clone(),
+            settings.auth.jwks_allow_private_networks,
+        );
         let tx = session.begin_write(ctx).await?;
         let new = NewProvider {
             issuer: input.issuer,
@@ -191,7 +195,14 @@ impl IdpMutation {
             jwks_url: input.jwks_url,
             user_claim: input.user_claim,
         };
-        let out = service::register(&tx, session.principal.actor_id, &own_issuer, new).await?;
+        let out = service::register(
+            &tx,
+            session.principal.actor_id,
+            &own_issuer,
+            allow_private,
+            new,
+        )
+        .await?;
         finish(tx, out).await
     }
 

@@ -108,6 +108,7 @@ pub async fn register(
     tx: &TenantTx,
     actor: Uuid,
     own_issuer: &str,
+    allow_private_networks: bool,
     p: NewProvider,
 ) -> AppResult<Result<idp::Model, Problems>> {
     let mut problems: Problems = Vec::new();
@@ -199,13 +200,14 @@ pub async fn register(
                 );
             }
             if let Some(url) = &p.jwks_url
-                && !(url.starts_with("https://") || url.starts_with("http://"))
+                && !(url.starts_with("https://")
+                    || (allow_private_networks && url.starts_with("http://")))
             {
                 bad(
                     &mut problems,
                     "jwksUrl",
                     IdpErrorCode::Invalid,
-                    "the JWKS URL must be http(s)",
+                    "the JWKS URL must use https",
                 );
             }
         }
@@ -290,11 +292,10 @@ pub fn unverified_issuer(token: &str) -> Option<String> {
 /// Verifies a token of a registered provider; returns the tenant and the user claim's value.
 pub async fn verify(
     db: &DatabaseConnection,
-    http: &reqwest::Client,
     issuer: &str,
     token: &str,
     leeway: u64,
-    min_refetch_seconds: i64,
+    policy: JwksPolicy,
 ) -> AppResult<(TenantId, String)> {
     let refused = |why: &str| AppError::Unauthenticated(why.to_owned());
     let route = platform::find_idp_route(db, issuer)
@@ -327,15 +328,7 @@ pub async fn verify(
         _ => match (&provider.public_key_pem, &provider.jwks_url) {
             (Some(pem), _) => key_from_pem(alg, pem),
             (None, Some(_)) => {
-                jwks_key(
-                    &tdb,
-                    http,
-                    &provider,
-                    header.kid.as_deref(),
-                    alg,
-                    min_refetch_seconds,
-                )
-                .await?
+                jwks_key(&tdb, &provider, header.kid.as_deref(), alg, policy).await?
             }
             (None, None) => None,
         },
@@ -378,11 +371,10 @@ fn key_from_pem(alg: IdpAlgorithm, pem: &str) -> Option<DecodingKey> {
 /// again when the `kid` is new and the last fetch is old enough.
 async fn jwks_key(
     tdb: &TenantDb,
-    http: &reqwest::Client,
     provider: &idp::Model,
     kid: Option<&str>,
     alg: IdpAlgorithm,
-    min_refetch_seconds: i64,
+    policy: JwksPolicy,
 ) -> AppResult<Option<DecodingKey>> {
     let Some(kid) = kid else { return Ok(None) };
     if let Some(key) = provider
@@ -394,41 +386,116 @@ async fn jwks_key(
     }
     let fresh_enough = provider
         .jwks_fetched_at
-        .is_some_and(|t| (Utc::now() - t).num_milliseconds() < min_refetch_seconds * 1000);
+        .is_some_and(|t| (Utc::now() - t).num_milliseconds() < policy.min_refetch_seconds * 1000);
     let Some(url) = provider.jwks_url.as_deref().filter(|_| !fresh_enough) else {
         return Ok(None);
     };
-    let doc = match fetch(http, url).await {
-        Ok(doc) => doc,
-        Err(e) => {
-            tracing::warn!(issuer = %provider.issuer, error = %e, "fetching a JWKS document failed");
-            return Ok(None);
-        }
-    };
-    let key = find_jwk(&doc, kid, alg);
+    let fetched = fetch(url, policy.allow_private_networks).await;
+    if let Err(e) = &fetched {
+        tracing::warn!(issuer = %provider.issuer, error = %e, "fetching a JWKS document failed");
+    }
+    // Failures are stamped too, so made-up kids cannot make the server fetch without pause.
     let tx = tdb
         .acting_as(entity::Actor::system("refreshJwks"))
         .begin()
         .await?;
     let mut am = provider.clone().into_active_model();
-    am.jwks_json = Set(Some(doc));
+    if let Ok(doc) = &fetched {
+        am.jwks_json = Set(Some(doc.clone()));
+    }
     am.jwks_fetched_at = Set(Some(Utc::now()));
     tx.update(am).await?;
     tx.commit().await?;
-    Ok(key)
+    Ok(fetched.ok().and_then(|doc| find_jwk(&doc, kid, alg)))
 }
 
-async fn fetch(http: &reqwest::Client, url: &str) -> anyhow::Result<String> {
-    let resp = http
-        .get(url)
-        .timeout(Duration::from_secs(5))
-        .send()
+/// How JWKS documents may be fetched.
+#[derive(Clone, Copy, Debug)]
+pub struct JwksPolicy {
+    /// The shortest interval between two fetches of one provider's document.
+    pub min_refetch_seconds: i64,
+    /// Whether http and loopback or private addresses are allowed.
+    pub allow_private_networks: bool,
+}
+
+/// The largest JWKS document accepted.
+const MAX_JWKS_BYTES: usize = 64 * 1024;
+
+/// Fetches a JWKS document: https only and public addresses only (unless allowed), the address
+/// checked is the one connected to (no DNS rebinding), no redirects, at most 64 KiB.
+async fn fetch(url: &str, allow_private_networks: bool) -> anyhow::Result<String> {
+    let parsed = reqwest::Url::parse(url)?;
+    if parsed.scheme() != "https" && !allow_private_networks {
+        anyhow::bail!("JWKS URLs must use https");
+    }
+    let host = parsed
+        .host_str()
+        .ok_or_else(|| anyhow::anyhow!("the JWKS URL has no host"))?
+        .to_owned();
+    let port = parsed.port_or_known_default().unwrap_or(443);
+    let addrs: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host.as_str(), port))
         .await?
-        .error_for_status()?;
-    let text = resp.text().await?;
+        .collect();
+    let addr = *addrs
+        .first()
+        .ok_or_else(|| anyhow::anyhow!("the JWKS host does not resolve"))?;
+    if !allow_private_networks && addrs.iter().any(|a| !is_public(a.ip())) {
+        anyhow::bail!("the JWKS host resolves to a non-public address");
+    }
+    let client = reqwest::Client::builder()
+        .resolve(&host, addr)
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(Duration::from_secs(3))
+        .timeout(Duration::from_secs(5))
+        .build()?;
+    let mut resp = client.get(parsed).send().await?.error_for_status()?;
+    if resp
+        .content_length()
+        .is_some_and(|l| l > MAX_JWKS_BYTES as u64)
+    {
+        anyhow::bail!("the JWKS document is too large");
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await? {
+        body.extend_from_slice(&chunk);
+        if body.len() > MAX_JWKS_BYTES {
+            anyhow::bail!("the JWKS document is too large");
+        }
+    }
+    let text = String::from_utf8(body)?;
     // Parse once here so a broken document is never cached.
     serde_json::from_str::<JwkSet>(&text)?;
     Ok(text)
+}
+
+/// Whether an address is on the public internet (not loopback, private, link-local, shared,
+/// multicast, documentation or unspecified, in either IP version).
+pub fn is_public(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_broadcast()
+                || v4.is_documentation()
+                || v4.is_unspecified()
+                || v4.is_multicast()
+                || (o[0] == 100 && (o[1] & 0xc0) == 64)
+                || o[0] == 0)
+        }
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => is_public(IpAddr::V4(v4)),
+            None => {
+                !(v6.is_loopback()
+                    || v6.is_unspecified()
+                    || v6.is_multicast()
+                    || v6.is_unique_local()
+                    || v6.is_unicast_link_local())
+            }
+        },
+    }
 }
 
 fn find_jwk(doc: &str, kid: &str, alg: IdpAlgorithm) -> Option<DecodingKey> {
@@ -441,4 +508,31 @@ fn find_jwk(doc: &str, kid: &str, alg: IdpAlgorithm) -> Option<DecodingKey> {
         return None;
     }
     DecodingKey::from_jwk(jwk).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_public;
+
+    #[test]
+    fn only_public_addresses_are_fetched() {
+        for private in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fc00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+        ] {
+            assert!(!is_public(private.parse().expect("ip")), "{private}");
+        }
+        for public in ["8.8.8.8", "203.0.114.1", "2606:4700::1111"] {
+            assert!(is_public(public.parse().expect("ip")), "{public}");
+        }
+    }
 }

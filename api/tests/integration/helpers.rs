@@ -49,6 +49,8 @@ pub fn test_settings() -> Settings {
     s.log.filter = "warn".into();
     // Key-rotation tests wait out this interval; two seconds prove the throttle with room for a slow machine.
     s.auth.jwks_min_refetch_seconds = 2;
+    // The tests' JWKS server listens on loopback.
+    s.auth.jwks_allow_private_networks = true;
     s.platform.operator_key = Some(OPERATOR_KEY.to_owned().into());
     match backend() {
         Backend::Sqlite => {
@@ -241,7 +243,7 @@ impl TestApp {
                 jwks_url: None,
                 user_claim: None,
             };
-            api::services::idp::register(tx, uuid::Uuid::nil(), "urakata", provider)
+            api::services::idp::register(tx, uuid::Uuid::nil(), "urakata", false, provider)
                 .await?
                 .map_err(|e| api::error::AppError::BadRequest(format!("{e:?}")))?;
             for i in 0..employees {

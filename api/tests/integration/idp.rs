@@ -359,3 +359,64 @@ async fn registration_is_validated() {
         "secrets are never shown"
     );
 }
+
+#[tokio::test]
+async fn by_default_jwks_urls_must_be_https_on_public_addresses() {
+    let mut settings = crate::helpers::test_settings();
+    settings.auth.jwks_allow_private_networks = false;
+    let app = crate::helpers::spawn_app(settings);
+    let t = app.new_tenant().await;
+    let server = jwks_server(fixture("jwks-before-rotation.json"));
+    let reg = |issuer: String, url: String| {
+        let (app, t) = (&app, &t);
+        async move {
+            app.gql(Some(&t.token), REGISTER, json!({"i": {"issuer": issuer, "audience": "urakata-app", "algorithm": "RS256", "jwksUrl": url}}))
+                .await
+                .ok()
+                .data()["registerIdentityProvider"]
+                .clone()
+        }
+    };
+    let plain = reg(
+        format!("https://plain.{}.example", t.slug),
+        server.url.clone(),
+    )
+    .await;
+    assert_eq!(
+        plain["errors"][0],
+        json!({"field": ["jwksUrl"], "code": "INVALID"})
+    );
+
+    // An https URL that resolves to loopback is accepted at registration but never fetched.
+    let issuer = format!("https://internal.{}.example", t.slug);
+    let r = reg(
+        issuer.clone(),
+        format!(
+            "https://127.0.0.1:{}/jwks",
+            server
+                .url
+                .split(':')
+                .nth(2)
+                .and_then(|p| p.split('/').next())
+                .unwrap_or("1")
+        ),
+    )
+    .await;
+    assert_eq!(r["errors"], json!([]));
+    let key = EncodingKey::from_rsa_pem(fixture("rsa1.key.pem").as_bytes()).expect("key");
+    let token = sign(
+        Algorithm::RS256,
+        Some("rsa1"),
+        &key,
+        &claims(&issuer, &admin_email(&t)),
+    );
+    let resp = app
+        .gql(Some(&token), "{ viewer { email } }", json!({}))
+        .await;
+    assert_eq!(resp.status.as_u16(), 401);
+    assert_eq!(
+        *server.hits.lock().expect("lock"),
+        0,
+        "no request reached the internal address"
+    );
+}
