@@ -155,11 +155,21 @@ pub async fn create_role(
     }
     check_role_input(&input, held, &mut problems);
     let key = input.key.clone().unwrap_or_default();
-    if problems.is_empty() && find_role_by_key(tx, &key).await?.is_some() {
+    // Archived roles keep their keys (the audit trail and old memberships refer to them).
+    let key_taken = {
+        let key = key.clone();
+        tx.one(
+            tx.select::<role::Entity>()
+                .refine(|q| q.filter(role::Column::Key.eq(key))),
+        )
+        .await?
+        .is_some()
+    };
+    if problems.is_empty() && key_taken {
         problems.push(InputError::new(
             "key",
             AccessErrorCode::Duplicate,
-            "a role with this key exists",
+            "a role (perhaps archived) has this key",
         ));
     }
     if !problems.is_empty() {

@@ -229,6 +229,32 @@ pub async fn register(
     }
     platform::insert_idp_route(tx.connection(), &issuer, tx.tenant().uuid()).await?;
     let now = Utc::now();
+    // A provider removed earlier keeps its row (the audit trail refers to it): registering its
+    // issuer again revives that row with the new settings.
+    let owned = issuer.clone();
+    let archived = tx
+        .one(
+            tx.select::<idp::Entity>()
+                .refine(|q| q.filter(idp::Column::Issuer.eq(owned))),
+        )
+        .await?;
+    if let Some(old) = archived {
+        let version = old.version;
+        let mut am = old.into_active_model();
+        am.audience = Set(p.audience.trim().to_owned());
+        am.algorithm = Set(p.algorithm.name().to_owned());
+        am.shared_secret = Set(p.shared_secret);
+        am.public_key_pem = Set(p.public_key_pem);
+        am.jwks_url = Set(p.jwks_url);
+        am.jwks_json = Set(None);
+        am.jwks_fetched_at = Set(None);
+        am.user_claim = Set(user_claim.trim().to_owned());
+        am.archived_at = Set(None);
+        am.version = Set(version + 1);
+        am.updated_at = Set(now);
+        am.updated_by = Set(Some(actor));
+        return Ok(Ok(tx.update(am).await?));
+    }
     let row = tx
         .insert(idp::ActiveModel {
             tenant_id: Set(tx.tenant().uuid()),

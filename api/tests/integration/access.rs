@@ -218,6 +218,19 @@ async fn stale_versions_conflict_and_roles_in_use_stay() {
         .await
         .ok();
     assert_eq!(codes(&archive, "archiveCustomRole"), Vec::<String>::new());
+    let reuse = app
+        .gql(
+            Some(&t.token),
+            CREATE_ROLE,
+            json!({"i": {"key": "clerk", "name": "Clerk again", "permissions": ["VIEW_INVOICES"]}}),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        codes(&reuse, "createCustomRole"),
+        ["DUPLICATE"],
+        "an archived role keeps its key"
+    );
     let roles = app
         .gql(
             Some(&t.token),

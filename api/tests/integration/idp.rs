@@ -420,3 +420,30 @@ async fn by_default_jwks_urls_must_be_https_on_public_addresses() {
         "no request reached the internal address"
     );
 }
+
+#[tokio::test]
+async fn a_removed_provider_can_be_registered_again() {
+    let app = shared();
+    let t = app.new_tenant().await;
+    let issuer = format!("https://again.{}.example", t.slug);
+    let input = json!({"issuer": issuer, "audience": "urakata-app", "algorithm": "HS256", "sharedSecret": "first-shared-secret-of-enough-length!!"});
+    let r = register(&t, input).await;
+    let id = r["identityProvider"]["id"].clone();
+    app.gql(
+        Some(&t.token),
+        "mutation($id: ID!) { removeIdentityProvider(input: {id: $id}) { errors { code } } }",
+        json!({"id": id}),
+    )
+    .await
+    .ok();
+    let secret = "second-shared-secret-of-enough-length!";
+    let again = register(&t, json!({"issuer": issuer, "audience": "urakata-app", "algorithm": "HS256", "sharedSecret": secret})).await;
+    assert_eq!(again["errors"], json!([]));
+    let token = sign(
+        Algorithm::HS256,
+        None,
+        &EncodingKey::from_secret(secret.as_bytes()),
+        &claims(&issuer, &admin_email(&t)),
+    );
+    assert_eq!(viewer(&token).await.0, 200, "the new secret works");
+}
