@@ -35,6 +35,8 @@ pub enum ErrorCode {
     TooManyMutations,
     /// The request body is larger than allowed.
     PayloadTooLarge,
+    /// An `Idempotency-Key` came back with a different request.
+    IdempotencyKeyReused,
     /// Execution took longer than allowed.
     Timeout,
     /// A dependency (database, cache) is not reachable.
@@ -45,7 +47,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for documentation and tests.
-    pub const ALL: [ErrorCode; 15] = [
+    pub const ALL: [ErrorCode; 16] = [
         ErrorCode::Unauthenticated,
         ErrorCode::Forbidden,
         ErrorCode::NotFound,
@@ -58,6 +60,7 @@ impl ErrorCode {
         ErrorCode::TooManyAliases,
         ErrorCode::TooManyMutations,
         ErrorCode::PayloadTooLarge,
+        ErrorCode::IdempotencyKeyReused,
         ErrorCode::Timeout,
         ErrorCode::Unavailable,
         ErrorCode::Internal,
@@ -78,6 +81,7 @@ impl ErrorCode {
             ErrorCode::TooManyAliases => ("TOO_MANY_ALIASES", 400),
             ErrorCode::TooManyMutations => ("TOO_MANY_MUTATIONS", 400),
             ErrorCode::PayloadTooLarge => ("PAYLOAD_TOO_LARGE", 413),
+            ErrorCode::IdempotencyKeyReused => ("IDEMPOTENCY_KEY_REUSED", 422),
             ErrorCode::Timeout => ("TIMEOUT", 504),
             ErrorCode::Unavailable => ("UNAVAILABLE", 503),
             ErrorCode::Internal => ("INTERNAL", 500),
@@ -116,6 +120,8 @@ pub enum AppError {
     QueryTooComplex(String),
     /// A dependency is down.
     Unavailable(String),
+    /// An `Idempotency-Key` came back with a different request.
+    IdempotencyKeyReused(String),
     /// Anything unexpected. Only its code reaches the client.
     Internal(anyhow::Error),
 }
@@ -131,6 +137,7 @@ impl AppError {
             AppError::Conflict(_) => ErrorCode::Conflict,
             AppError::QueryTooComplex(_) => ErrorCode::QueryTooComplex,
             AppError::Unavailable(_) => ErrorCode::Unavailable,
+            AppError::IdempotencyKeyReused(_) => ErrorCode::IdempotencyKeyReused,
             AppError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -143,7 +150,8 @@ impl AppError {
             | AppError::BadRequest(m)
             | AppError::Conflict(m)
             | AppError::QueryTooComplex(m)
-            | AppError::Unavailable(m) => m.clone(),
+            | AppError::Unavailable(m)
+            | AppError::IdempotencyKeyReused(m) => m.clone(),
             AppError::NotFound(what) => format!("{what} not found"),
             AppError::Internal(_) => "internal error".into(),
         }

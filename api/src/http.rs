@@ -313,6 +313,48 @@ async fn execute(
     let reads = session
         .as_ref()
         .map(|s| (s.reads.clone(), s.db.clone(), s.principal.clone()));
+
+    // An Idempotency-Key on a mutation: a repeat from the same principal replays the first
+    // response instead of running again.
+    let mut claimed = None;
+    let key = req
+        .headers()
+        .get("idempotency-key")
+        .map(|v| v.to_str().unwrap_or("\u{fffd}").to_owned());
+    if let (Some(key), Some(session)) = (key, session.as_ref())
+        && is_mutation(&mut gql)
+    {
+        use crate::services::idempotency::{self, Claim};
+        if !idempotency::valid_key(&key) {
+            return error_response(
+                req,
+                ErrorCode::BadRequest,
+                "an Idempotency-Key is 1-255 visible ASCII characters",
+            );
+        }
+        let variables = serde_json::to_value(&gql.variables).unwrap_or_default();
+        let hash = idempotency::request_hash(gql.operation_name.as_deref(), &gql.query, &variables);
+        match idempotency::claim(&session.db, session.principal.actor_id, &key, &hash).await {
+            Ok(Claim::Replay(body)) => {
+                state
+                    .metrics
+                    .observe_request(&operation, started.elapsed().as_secs_f64(), &[]);
+                return HttpResponse::Ok()
+                    .insert_header(("idempotent-replayed", "true"))
+                    .content_type(response_media_type(req))
+                    .body(body);
+            }
+            Ok(Claim::Fresh(id)) => claimed = Some((session.db.clone(), id)),
+            Err(e) => {
+                state.metrics.observe_request(
+                    &operation,
+                    started.elapsed().as_secs_f64(),
+                    &[e.code().as_str().into()],
+                );
+                return error_response(req, e.code(), &e.message());
+            }
+        }
+    }
     if let Some(session) = session {
         gql = gql.data(session);
     }
@@ -380,9 +422,41 @@ async fn execute(
             return error_response(req, ErrorCode::Internal, "internal error");
         }
     };
+    if let Some((db, id)) = claimed {
+        use crate::services::idempotency;
+        // Failures the client cannot fix release the key, so a retry runs again.
+        let retryable = codes
+            .iter()
+            .any(|c| c == ErrorCode::Internal.as_str() || c == ErrorCode::Timeout.as_str());
+        let stored = if retryable {
+            idempotency::release(&db, id).await
+        } else {
+            idempotency::complete(&db, id, &String::from_utf8_lossy(&body)).await
+        };
+        if let Err(e) = stored {
+            tracing::error!(error = ?e, "recording an idempotent response failed");
+        }
+    }
     HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::OK))
         .content_type(media)
         .body(body)
+}
+
+/// Whether the operation the request selects is a mutation.
+fn is_mutation(gql: &mut async_graphql::Request) -> bool {
+    let name = gql.operation_name.clone();
+    let Ok(doc) = gql.parsed_query() else {
+        return false;
+    };
+    let ty = match (&doc.operations, name) {
+        (DocumentOperations::Single(op), _) => Some(op.node.ty),
+        (DocumentOperations::Multiple(ops), Some(n)) => ops.get(n.as_str()).map(|op| op.node.ty),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
+            ops.values().next().map(|op| op.node.ty)
+        }
+        _ => None,
+    };
+    ty == Some(OperationType::Mutation)
 }
 
 /// Counts aliases (everywhere) and root mutation fields (per request) against the limits.

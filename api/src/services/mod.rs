@@ -4,6 +4,7 @@
 pub mod access;
 pub mod apps;
 pub mod demo;
+pub mod idempotency;
 pub mod idp;
 pub mod numbering;
 pub mod personal_data;

@@ -18,6 +18,7 @@ mod config;
 mod errors;
 mod graphql;
 mod health;
+mod idempotency;
 mod identity;
 mod idp;
 mod isolation;
