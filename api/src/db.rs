@@ -15,6 +15,19 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
     open(settings, true).await
 }
 
+/// Like [`connect`], counting every statement the pool executes into `counter` (for
+/// `/metrics` and for tests that prove a page costs the same number of statements at any size).
+pub async fn connect_counted(
+    settings: &Settings,
+    counter: std::sync::Arc<std::sync::atomic::AtomicU64>,
+) -> anyhow::Result<DatabaseConnection> {
+    let mut db = open(settings, true).await?;
+    db.set_metric_callback(move |_| {
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    });
+    Ok(db)
+}
+
 /// Applies pending migrations over a short-lived connection as the configured (owning) role.
 pub async fn migrate_as_owner(settings: &Settings) -> anyhow::Result<()> {
     let owner = open(settings, false).await?;
@@ -29,6 +42,17 @@ pub async fn prepare(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
         migrate_as_owner(settings).await?;
     }
     connect(settings).await
+}
+
+/// [`prepare`] with statement counting (see [`connect_counted`]).
+pub async fn prepare_counted(
+    settings: &Settings,
+    counter: std::sync::Arc<std::sync::atomic::AtomicU64>,
+) -> anyhow::Result<DatabaseConnection> {
+    if settings.database.migrate_on_start {
+        migrate_as_owner(settings).await?;
+    }
+    connect_counted(settings, counter).await
 }
 
 /// Opens the owning role's connection, for migrations and operator commands that manage the

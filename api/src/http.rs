@@ -656,6 +656,9 @@ async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     state
         .metrics
         .set_pool(open, idle, state.settings.database.max_connections);
+    state
+        .metrics
+        .set_statements(state.statements.load(std::sync::atomic::Ordering::Relaxed));
     match state.metrics.render() {
         Ok(text) => HttpResponse::Ok()
             .content_type("text/plain; version=0.0.4")

@@ -20,6 +20,7 @@ pub struct Metrics {
     latency: HistogramVec,
     errors: IntCounterVec,
     pool: IntGaugeVec,
+    statements: prometheus::IntCounter,
     seen_operations: Mutex<HashSet<String>>,
 }
 
@@ -59,12 +60,16 @@ impl Metrics {
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(errors.clone()))?;
         registry.register(Box::new(pool.clone()))?;
+        let statements =
+            prometheus::IntCounter::new("db_statements_total", "SQL statements executed")?;
+        registry.register(Box::new(statements.clone()))?;
         Ok(Self {
             registry,
             requests,
             latency,
             errors,
             pool,
+            statements,
             seen_operations: Mutex::new(HashSet::new()),
         })
     }
@@ -108,6 +113,14 @@ impl Metrics {
             .set(i64::from(open) - idle);
         self.pool.with_label_values(&["idle"]).set(idle);
         self.pool.with_label_values(&["max"]).set(i64::from(max));
+    }
+
+    /// Brings the statement counter up to `total` (it only ever grows).
+    pub fn set_statements(&self, total: u64) {
+        let seen = self.statements.get();
+        if total > seen {
+            self.statements.inc_by(total - seen);
+        }
     }
 
     /// The text exposition format.

@@ -29,7 +29,8 @@ impl Application {
     /// Connects, migrates, seeds the demo tenant when enabled, and binds the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         settings.validate()?;
-        let db = crate::db::prepare(&settings).await?;
+        let statements = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let db = crate::db::prepare_counted(&settings, statements.clone()).await?;
         if settings.demo.enabled {
             crate::services::demo::ensure(&db)
                 .await
@@ -43,6 +44,7 @@ impl Application {
             db,
             cache,
             metrics: Arc::new(Metrics::new()?),
+            statements,
         };
         Self::bind(state)
     }

@@ -22,4 +22,6 @@ pub struct AppState {
     pub tokens: TokenService,
     /// Prometheus metrics.
     pub metrics: Arc<Metrics>,
+    /// SQL statements executed by the pool since start.
+    pub statements: Arc<std::sync::atomic::AtomicU64>,
 }

@@ -3,12 +3,14 @@
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
-use std::marker::PhantomData;
 use std::sync::{Arc, Mutex};
 
 use std::borrow::Cow;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+
+/// A DataLoader of one request, with a per-request cache.
+pub type RequestLoader<L> = DataLoader<L, HashMapCache>;
 use async_graphql::{Context, ID, Interface, Object, OutputType, SimpleObject, TypeName};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -50,14 +52,14 @@ impl Session {
 
     /// The by-id loader of entity `E`, created on first use and shared for the rest of the
     /// request so that sibling resolvers batch into one query.
-    pub fn loader<E>(&self) -> Arc<DataLoader<ByIdLoader<E>>>
+    pub fn loader<E>(&self) -> Arc<RequestLoader<ByIdLoader<E>>>
     where
         E: TenantScoped,
         E::Model: Clone + Send + Sync,
     {
         self.loader_with(|| ByIdLoader::<E> {
             db: self.db.clone(),
-            _e: PhantomData,
+            loaded: Default::default(),
         })
     }
 
@@ -81,15 +83,23 @@ impl Session {
     pub fn loader_with<L: Send + Sync + 'static>(
         &self,
         make: impl FnOnce() -> L,
-    ) -> Arc<DataLoader<L>> {
-        let fresh =
-            |make: Box<dyn FnOnce() -> L + '_>| Arc::new(DataLoader::new(make(), tokio::spawn));
+    ) -> Arc<RequestLoader<L>> {
+        // Each loader caches what it loaded for the rest of the request: a row reached through
+        // two paths (a unit as a parent and as a manager's unit) is loaded once, and the batch
+        // count does not depend on which path resolves first.
+        let fresh = |make: Box<dyn FnOnce() -> L + '_>| {
+            Arc::new(DataLoader::with_cache(
+                make(),
+                tokio::spawn,
+                HashMapCache::default(),
+            ))
+        };
         let Ok(mut map) = self.loaders.lock() else {
             return fresh(Box::new(make));
         };
         if let Some(found) = map
             .get(&TypeId::of::<L>())
-            .and_then(|l| l.clone().downcast::<DataLoader<L>>().ok())
+            .and_then(|l| l.clone().downcast::<RequestLoader<L>>().ok())
         {
             return found;
         }
@@ -166,9 +176,13 @@ pub fn model_id<E: TenantScoped>(model: &E::Model) -> Option<Uuid> {
 }
 
 /// Loads tenant-owned rows by id for one request, inside the request's tenant.
-pub struct ByIdLoader<E> {
+///
+/// Its batches run one at a time and remember what they loaded, so a row asked for while a batch
+/// that holds it was still running comes from that batch, not from another query: the number of
+/// statements depends on the shape of the query, never on timing or page size.
+pub struct ByIdLoader<E: TenantScoped> {
     db: TenantDb,
-    _e: PhantomData<fn() -> E>,
+    loaded: tokio::sync::Mutex<HashMap<Uuid, E::Model>>,
 }
 
 impl<E> Loader<Uuid> for ByIdLoader<E>
@@ -180,14 +194,26 @@ where
     type Error = Arc<AppError>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, E::Model>, Self::Error> {
-        let rows = self
-            .db
-            .read(async |tx| tx.get_many::<E>(keys).await)
-            .await
-            .map_err(|e| Arc::new(e.into()))?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|m| model_id::<E>(&m).map(|id| (id, m)))
+        let mut loaded = self.loaded.lock().await;
+        let missing: Vec<Uuid> = keys
+            .iter()
+            .filter(|k| !loaded.contains_key(*k))
+            .copied()
+            .collect();
+        if !missing.is_empty() {
+            let rows = self
+                .db
+                .read(async |tx| tx.get_many::<E>(&missing).await)
+                .await
+                .map_err(|e| Arc::new(e.into()))?;
+            loaded.extend(
+                rows.into_iter()
+                    .filter_map(|m| model_id::<E>(&m).map(|id| (id, m))),
+            );
+        }
+        Ok(keys
+            .iter()
+            .filter_map(|k| loaded.get(k).map(|m| (*k, m.clone())))
             .collect())
     }
 }

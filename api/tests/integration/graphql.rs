@@ -299,3 +299,32 @@ async fn another_tenants_ids_answer_like_missing_ones() {
         "lists never include another tenant's rows"
     );
 }
+
+#[tokio::test]
+async fn a_page_costs_the_same_statements_at_any_size() {
+    use std::sync::atomic::Ordering;
+    // A server of its own, so nothing else adds to its statement count.
+    let app = crate::helpers::spawn_app(crate::helpers::test_settings());
+    let t = app.new_tenant_with(100).await;
+    let q = "query($n: Int) { employees(first: $n) { nodes { id orgUnit { name parent { name } } manager { displayName orgUnit { code } } } } }";
+    let mut costs = Vec::new();
+    for n in [5, 100, 5] {
+        let before = app.state.statements.load(Ordering::SeqCst);
+        let r = app.gql(Some(&t.token), q, json!({"n": n})).await.ok();
+        assert_eq!(
+            r.data()["employees"]["nodes"].as_array().map(Vec::len),
+            Some(n)
+        );
+        assert!(r.data()["employees"]["nodes"][1]["manager"]["orgUnit"]["code"].is_string());
+        costs.push(app.state.statements.load(Ordering::SeqCst) - before);
+    }
+    assert_eq!(
+        costs[0], costs[1],
+        "5 rows and 100 rows cost the same statements: {costs:?}"
+    );
+    assert_eq!(costs[0], costs[2]);
+    assert!(
+        costs[0] <= 30,
+        "a handful of batched statements, not one per row: {costs:?}"
+    );
+}

@@ -246,6 +246,8 @@ impl TestApp {
             api::services::idp::register(tx, uuid::Uuid::nil(), "urakata", false, provider)
                 .await?
                 .map_err(|e| api::error::AppError::BadRequest(format!("{e:?}")))?;
+            // Everyone but the first reports to the first, so relations have rows to load.
+            let mut first: Option<uuid::Uuid> = None;
             for i in 0..employees {
                 if i == 0 {
                     // One logged read of personal data, so the log has a row to protect too.
@@ -270,13 +272,14 @@ impl TestApp {
                     given: "Taro",
                     email: format!("e{i}@example.test"),
                     unit: Some(units[i % units.len()]),
-                    manager: None,
+                    manager: first,
                     hire_date: chrono::NaiveDate::from_ymd_opt(2020, 4, 1).expect("date"),
                     user_id: None,
                     national_id_number: Some(format!("{:012}", 100_000_000_000u64 + i as u64)),
                     bank_account: Some(format!("Test Bank 001 {i:07}")),
                 };
-                tx.insert(e.into_active(tx)).await?;
+                let inserted = tx.insert(e.into_active(tx)).await?;
+                first.get_or_insert(inserted.id);
             }
             Ok(())
         })
