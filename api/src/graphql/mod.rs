@@ -10,6 +10,7 @@ pub mod audit;
 pub mod core;
 pub mod identity;
 pub mod idp;
+pub mod numbering;
 pub mod operator;
 pub mod org;
 pub mod platform;
@@ -25,6 +26,7 @@ pub struct QueryRoot(
     access::AccessQuery,
     apps::AppsQuery,
     idp::IdpQuery,
+    numbering::NumberingQuery,
     audit::AuditQuery,
     audit::PersonalDataQuery,
     org::OrgQuery,
@@ -40,6 +42,7 @@ pub struct MutationRoot(
     apps::AppsMutation,
     idp::IdpMutation,
     operator::OperatorMutation,
+    numbering::NumberingMutation,
 );
 
 /// The root subscription: one object per domain.

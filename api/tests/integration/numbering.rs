@@ -104,3 +104,60 @@ async fn a_rolled_back_document_gives_its_number_back() {
     tx.commit().await.expect("commit");
     db.close().await.ok();
 }
+
+#[tokio::test]
+async fn formats_are_a_tenant_setting_in_the_schema() {
+    use serde_json::json;
+    let app = shared();
+    let t = app.new_tenant().await;
+    let list = app
+        .gql(
+            Some(&t.token),
+            "{ documentNumberFormats { documentType format isDefault example } }",
+            json!({}),
+        )
+        .await
+        .ok();
+    let invoice = list.data()["documentNumberFormats"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|f| f["documentType"] == "INVOICE")
+        .cloned()
+        .expect("invoice");
+    assert_eq!(invoice["format"], "INV-{YYYY}-{SEQ:6}");
+    assert_eq!(invoice["isDefault"], true);
+    assert!(
+        invoice["example"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("INV-") && e.ends_with("-000001"))
+    );
+
+    let set = "mutation($f: String!) { setDocumentNumberFormat(input: {documentType: INVOICE, format: $f}) { documentNumberFormat { format isDefault } errors { field code message } } }";
+    let bad = app
+        .gql(Some(&t.token), set, json!({"f": "INV-{DAY}"}))
+        .await
+        .ok();
+    assert_eq!(
+        bad.data()["setDocumentNumberFormat"]["errors"][0]["code"],
+        "INVALID"
+    );
+    let ok = app
+        .gql(Some(&t.token), set, json!({"f": "S{YY}-{SEQ:5}"}))
+        .await
+        .ok();
+    assert_eq!(
+        ok.data()["setDocumentNumberFormat"]["documentNumberFormat"],
+        json!({"format": "S{YY}-{SEQ:5}", "isDefault": false})
+    );
+
+    let employee = app
+        .add_member(&t, &[api::auth::BuiltinRole::Employee])
+        .await;
+    assert_eq!(
+        app.gql(Some(&employee), set, json!({"f": "X-{SEQ}"}))
+            .await
+            .code(),
+        "FORBIDDEN"
+    );
+}
