@@ -435,7 +435,7 @@ impl TenantTx {
         .await
     }
 
-    /// Appends one audit entry.
+    /// Appends one audit entry and the matching domain event to the outbox.
     pub async fn audit_raw(
         &self,
         entity_type: &str,
@@ -460,9 +460,36 @@ impl TenantTx {
             entity_type: Set(entity_type.to_owned()),
             entity_id: Set(entity_id),
             action: Set(action.to_owned()),
-            changes: Set(changes),
+            changes: Set(changes.clone()),
         };
         entry.insert(&self.tx).await?;
+        // The same change as a domain event, in the same transaction (the transactional outbox):
+        // an event exists exactly when its change committed.
+        let past = match action {
+            "create" => "created",
+            "delete" => "deleted",
+            _ => "updated",
+        };
+        let event = crate::kernel::outbox_event::ActiveModel {
+            tenant_id: Set(self.tenant.0),
+            id: Set(Uuid::now_v7()),
+            occurred_at: Set(chrono::Utc::now()),
+            event_type: Set(format!("{entity_type}.{past}")),
+            entity_type: Set(entity_type.to_owned()),
+            entity_id: Set(entity_id),
+            actor_kind: Set(if self.actor.kind.is_empty() {
+                "system"
+            } else {
+                self.actor.kind
+            }
+            .to_owned()),
+            actor_id: Set(self.actor.id),
+            request_id: Set(self.actor.request_id.clone()),
+            payload: Set(changes),
+            published_at: Set(None),
+            attempts: Set(0),
+        };
+        event.insert(&self.tx).await?;
         Ok(())
     }
 

@@ -24,6 +24,7 @@ mod m20261123_000010_invitations;
 mod m20261123_000011_numbering;
 mod m20261123_000012_member_passwords;
 mod m20261123_000013_idempotency;
+mod m20261123_000014_outbox;
 
 /// The PostgreSQL role the API's connections run as: it owns no table and cannot bypass
 /// row-level security. Migrations run as the connecting (owner) role and grant it what it needs.
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000011_numbering::Migration),
             Box::new(m20261123_000012_member_passwords::Migration),
             Box::new(m20261123_000013_idempotency::Migration),
+            Box::new(m20261123_000014_outbox::Migration),
         ]
     }
 }

@@ -233,3 +233,58 @@ async fn the_trail_is_append_only_in_the_database() {
     assert_eq!(forged, 0);
     db.close().await.ok();
 }
+
+#[tokio::test]
+async fn every_committed_change_leaves_a_domain_event() {
+    use entity::kernel::outbox_event as ev;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let app = shared();
+    let t = app.new_tenant().await;
+    let r = app
+        .gql(Some(&t.token), "mutation { createCustomRole(input: {key: \"evented\", name: \"E\", permissions: [VIEW_TENANT]}) { errors { code } } }", json!({}))
+        .await
+        .ok();
+    let request_id = r.headers["x-request-id"]
+        .to_str()
+        .expect("header")
+        .to_owned();
+    app.gql(Some(&t.token), "mutation { createCustomRole(input: {key: \"Bad Key\", name: \"E\", permissions: [VIEW_TENANT]}) { errors { code } } }", json!({}))
+        .await
+        .ok();
+
+    let db = app.db().await;
+    let tx = entity::TenantTx::begin_read(&db, entity::TenantId(t.id))
+        .await
+        .expect("tx");
+    let events = tx
+        .all(
+            tx.select::<ev::Entity>()
+                .refine(|q| q.filter(ev::Column::EntityType.eq("CustomRole"))),
+        )
+        .await
+        .expect("events");
+    tx.commit().await.expect("commit");
+    db.close().await.ok();
+    let mine: Vec<_> = events
+        .iter()
+        .filter(|e| e.request_id.as_deref() == Some(request_id.as_str()))
+        .collect();
+    assert_eq!(
+        mine.len(),
+        1,
+        "one event for the committed change, none for the rejected one"
+    );
+    assert_eq!(mine[0].event_type, "CustomRole.created");
+    assert_eq!(mine[0].payload["key"]["after"], "evented");
+    assert!(
+        mine[0].published_at.is_none(),
+        "pending until the dispatcher delivers it"
+    );
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e.payload.to_string().contains("Bad Key"))
+            .count(),
+        0
+    );
+}
