@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::error::{AppError, GqlResult, InputError};
 use crate::graphql::core::{
-    ContextExt, GlobalId, Page, PageArgs, Session, list, load_one, page_complexity,
+    ContextExt, GlobalId, Page, PageArgs, Session, list, load_one, page_complexity, settle,
 };
 use crate::graphql::identity::app_state;
 use crate::permissions::{BuiltinRole, Permission, permission_from_name, permission_name};
@@ -552,24 +552,15 @@ async fn member_status(
     finish_member(tx, out).await
 }
 
-/// Commits on success; on payload errors the transaction is dropped, so nothing changes.
 async fn finish_role(
     tx: entity::TenantTx,
     out: Result<role::Model, Vec<InputError<AccessErrorCode>>>,
 ) -> GqlResult<CustomRolePayload> {
-    match out {
-        Ok(r) => {
-            tx.commit().await.map_err(AppError::from)?;
-            Ok(CustomRolePayload {
-                custom_role: Some(CustomRole(r)),
-                errors: Vec::new(),
-            })
-        }
-        Err(errors) => Ok(CustomRolePayload {
-            custom_role: None,
-            errors,
-        }),
-    }
+    let (role, errors) = settle(tx, out).await?;
+    Ok(CustomRolePayload {
+        custom_role: role.map(CustomRole),
+        errors,
+    })
 }
 
 async fn finish_member(
@@ -584,19 +575,11 @@ async fn finish_member_with(
     out: Result<membership::Model, Vec<InputError<AccessErrorCode>>>,
     invitation_token: Option<String>,
 ) -> GqlResult<MemberPayload> {
-    match out {
-        Ok(m) => {
-            tx.commit().await.map_err(AppError::from)?;
-            Ok(MemberPayload {
-                member: Some(Member(m)),
-                invitation_token,
-                errors: Vec::new(),
-            })
-        }
-        Err(errors) => Ok(MemberPayload {
-            member: None,
-            invitation_token: None,
-            errors,
-        }),
-    }
+    let (member, errors) = settle(tx, out).await?;
+    let invitation_token = member.as_ref().and(invitation_token);
+    Ok(MemberPayload {
+        member: member.map(Member),
+        invitation_token,
+        errors,
+    })
 }

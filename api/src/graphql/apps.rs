@@ -8,7 +8,9 @@ use uuid::Uuid;
 
 use crate::config::Mode;
 use crate::error::{AppError, GqlResult, InputError};
-use crate::graphql::core::{ContextExt, GlobalId, Page, PageArgs, list, load_one, page_complexity};
+use crate::graphql::core::{
+    ContextExt, GlobalId, Page, PageArgs, list, load_one, page_complexity, settle,
+};
 use crate::graphql::identity::app_state;
 use crate::permissions::{Permission, permission_from_name};
 use crate::services::apps::{self, AppsErrorCode};
@@ -383,21 +385,13 @@ impl AppsMutation {
                 .await?
             }
         };
-        match out {
-            Ok(new) => {
-                tx.commit().await.map_err(AppError::from)?;
-                Ok(CreateApiKeyPayload {
-                    api_key: Some(ApiKey(new.row)),
-                    key: Some(new.key),
-                    errors: Vec::new(),
-                })
-            }
-            Err(errors) => Ok(CreateApiKeyPayload {
-                api_key: None,
-                key: None,
-                errors,
-            }),
-        }
+        let (new, errors) = settle(tx, out).await?;
+        let (api_key, key) = new.map(|n| (ApiKey(n.row), n.key)).unzip();
+        Ok(CreateApiKeyPayload {
+            api_key,
+            key,
+            errors,
+        })
     }
 
     /// Revokes a key: it is refused from the next request on. Needs `MANAGE_APPS`.
@@ -412,19 +406,11 @@ impl AppsMutation {
             None => bad_id("id"),
             Some(id) => apps::revoke_key(&tx, session.principal.actor_id, id).await?,
         };
-        match out {
-            Ok(key) => {
-                tx.commit().await.map_err(AppError::from)?;
-                Ok(RevokeApiKeyPayload {
-                    api_key: Some(ApiKey(key)),
-                    errors: Vec::new(),
-                })
-            }
-            Err(errors) => Ok(RevokeApiKeyPayload {
-                api_key: None,
-                errors,
-            }),
-        }
+        let (key, errors) = settle(tx, out).await?;
+        Ok(RevokeApiKeyPayload {
+            api_key: key.map(ApiKey),
+            errors,
+        })
     }
 }
 
@@ -432,14 +418,9 @@ async fn finish_app(
     tx: entity::TenantTx,
     out: Result<app::Model, Vec<InputError<AppsErrorCode>>>,
 ) -> GqlResult<AppPayload> {
-    match out {
-        Ok(a) => {
-            tx.commit().await.map_err(AppError::from)?;
-            Ok(AppPayload {
-                app: Some(App(a)),
-                errors: Vec::new(),
-            })
-        }
-        Err(errors) => Ok(AppPayload { app: None, errors }),
-    }
+    let (app, errors) = settle(tx, out).await?;
+    Ok(AppPayload {
+        app: app.map(App),
+        errors,
+    })
 }

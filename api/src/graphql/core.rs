@@ -109,6 +109,21 @@ impl Session {
     }
 }
 
+/// Ends a mutation's transaction: commits when the service succeeded, drops it (so nothing
+/// changes) when the input had problems. Returns the payload's two halves.
+pub async fn settle<T, C: OutputType>(
+    tx: TenantTx,
+    out: Result<T, Vec<crate::error::InputError<C>>>,
+) -> AppResult<(Option<T>, Vec<crate::error::InputError<C>>)> {
+    match out {
+        Ok(value) => {
+            tx.commit().await?;
+            Ok((Some(value), Vec::new()))
+        }
+        Err(errors) => Ok((None, errors)),
+    }
+}
+
 /// Per-request data every request has, signed in or not.
 pub struct RequestInfo {
     /// The request id, also in the `x-request-id` header and in error extensions.

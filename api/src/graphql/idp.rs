@@ -7,7 +7,9 @@ use sea_orm::{ColumnTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::error::{AppError, GqlResult, InputError};
-use crate::graphql::core::{ContextExt, GlobalId, Page, PageArgs, list, load_one, page_complexity};
+use crate::graphql::core::{
+    ContextExt, GlobalId, Page, PageArgs, list, load_one, page_complexity, settle,
+};
 use crate::graphql::identity::app_state;
 use crate::permissions::{BuiltinRole, Permission};
 
@@ -231,17 +233,9 @@ async fn finish(
     tx: entity::TenantTx,
     out: Result<idp::Model, Vec<InputError<IdpErrorCode>>>,
 ) -> GqlResult<IdentityProviderPayload> {
-    match out {
-        Ok(p) => {
-            tx.commit().await.map_err(AppError::from)?;
-            Ok(IdentityProviderPayload {
-                identity_provider: Some(IdentityProvider(p)),
-                errors: Vec::new(),
-            })
-        }
-        Err(errors) => Ok(IdentityProviderPayload {
-            identity_provider: None,
-            errors,
-        }),
-    }
+    let (provider, errors) = settle(tx, out).await?;
+    Ok(IdentityProviderPayload {
+        identity_provider: provider.map(IdentityProvider),
+        errors,
+    })
 }

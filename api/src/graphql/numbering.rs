@@ -4,7 +4,7 @@ use async_graphql::{Context, InputObject, Object, SimpleObject};
 use chrono::Utc;
 
 use crate::error::{AppError, GqlResult, InputError};
-use crate::graphql::core::ContextExt;
+use crate::graphql::core::{ContextExt, settle};
 use crate::permissions::Permission;
 use crate::services::numbering::{self, DocumentType};
 use crate::services::tenants::PlatformErrorCode;
@@ -100,25 +100,17 @@ impl NumberingMutation {
     ) -> GqlResult<DocumentNumberFormatPayload> {
         let session = ctx.authorize(Permission::ManageTenant)?;
         let tx = session.begin_write(ctx).await?;
-        match numbering::set_format(
+        let out = numbering::set_format(
             &tx,
             session.principal.actor_id,
             input.document_type,
             input.format.trim(),
         )
-        .await?
-        {
-            Ok(format) => {
-                tx.commit().await.map_err(AppError::from)?;
-                Ok(DocumentNumberFormatPayload {
-                    document_number_format: Some(describe(input.document_type, format)),
-                    errors: Vec::new(),
-                })
-            }
-            Err(errors) => Ok(DocumentNumberFormatPayload {
-                document_number_format: None,
-                errors,
-            }),
-        }
+        .await?;
+        let (format, errors) = settle(tx, out).await?;
+        Ok(DocumentNumberFormatPayload {
+            document_number_format: format.map(|f| describe(input.document_type, f)),
+            errors,
+        })
     }
 }

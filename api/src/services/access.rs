@@ -19,6 +19,7 @@ use crate::error::{AppError, AppResult, InputError};
 use std::collections::BTreeSet;
 
 use crate::permissions::{BuiltinRole, Permission, permission_from_name};
+use crate::services::stamp;
 use crate::services::tenants::looks_like_email;
 
 /// What can be wrong with a members or roles input.
@@ -549,17 +550,4 @@ pub fn check_version(current: i32, expected: i32) -> AppResult<()> {
             "the record changed since you read it (version {current}, not {expected}); reload and retry"
         )))
     }
-}
-
-/// Bumps the version and records who changed the row and when.
-fn stamp(
-    version: &mut sea_orm::ActiveValue<i32>,
-    updated_at: &mut sea_orm::ActiveValue<chrono::DateTime<Utc>>,
-    updated_by: &mut sea_orm::ActiveValue<Option<Uuid>>,
-    current: i32,
-    actor: Uuid,
-) {
-    *version = Set(current + 1);
-    *updated_at = Set(Utc::now());
-    *updated_by = Set(Some(actor));
 }

@@ -27,6 +27,7 @@ use uuid::Uuid;
 use crate::error::{AppResult, InputError};
 use crate::permissions::{Permission, permission_name};
 use crate::services::access::check_version;
+use crate::services::stamp;
 
 /// Live keys an app may hold at once (two suffice for rotation; a few more for staged rollouts).
 pub const MAX_ACTIVE_KEYS: usize = 5;
@@ -183,9 +184,13 @@ pub async fn update_app(
     if let Some(v) = perms {
         am.permissions = Set(names(v));
     }
-    am.version = Set(version + 1);
-    am.updated_at = Set(Utc::now());
-    am.updated_by = Set(Some(actor));
+    stamp(
+        &mut am.version,
+        &mut am.updated_at,
+        &mut am.updated_by,
+        version,
+        actor,
+    );
     Ok(Ok(tx.update(am).await?))
 }
 
@@ -206,9 +211,13 @@ pub async fn archive_app(
     let version = current.version;
     let mut am = current.into_active_model();
     am.archived_at = Set(Some(Utc::now()));
-    am.version = Set(version + 1);
-    am.updated_at = Set(Utc::now());
-    am.updated_by = Set(Some(actor));
+    stamp(
+        &mut am.version,
+        &mut am.updated_at,
+        &mut am.updated_by,
+        version,
+        actor,
+    );
     Ok(Ok(tx.update(am).await?))
 }
 
@@ -312,9 +321,13 @@ async fn revoke(tx: &TenantTx, actor: Uuid, key: api_key::Model) -> AppResult<ap
     let version = key.version;
     let mut am = key.into_active_model();
     am.revoked_at = Set(Some(Utc::now()));
-    am.version = Set(version + 1);
-    am.updated_at = Set(Utc::now());
-    am.updated_by = Set(Some(actor));
+    stamp(
+        &mut am.version,
+        &mut am.updated_at,
+        &mut am.updated_by,
+        version,
+        actor,
+    );
     Ok(tx.update(am).await?)
 }
 

@@ -25,6 +25,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, IntoActiveModel
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult, InputError};
+use crate::services::stamp;
 
 /// What can be wrong with an identity-provider input.
 #[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
@@ -250,9 +251,13 @@ pub async fn register(
         am.jwks_fetched_at = Set(None);
         am.user_claim = Set(user_claim.trim().to_owned());
         am.archived_at = Set(None);
-        am.version = Set(version + 1);
-        am.updated_at = Set(now);
-        am.updated_by = Set(Some(actor));
+        stamp(
+            &mut am.version,
+            &mut am.updated_at,
+            &mut am.updated_by,
+            version,
+            actor,
+        );
         return Ok(Ok(tx.update(am).await?));
     }
     let row = tx
@@ -300,9 +305,13 @@ pub async fn remove(
     let version = current.version;
     let mut am = current.into_active_model();
     am.archived_at = Set(Some(Utc::now()));
-    am.version = Set(version + 1);
-    am.updated_at = Set(Utc::now());
-    am.updated_by = Set(Some(actor));
+    stamp(
+        &mut am.version,
+        &mut am.updated_at,
+        &mut am.updated_by,
+        version,
+        actor,
+    );
     Ok(Ok(tx.update(am).await?))
 }
 

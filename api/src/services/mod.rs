@@ -10,3 +10,16 @@ pub mod numbering;
 pub mod personal_data;
 pub mod sessions;
 pub mod tenants;
+
+/// Bumps the version and records who changed the row and when.
+pub fn stamp(
+    version: &mut sea_orm::ActiveValue<i32>,
+    updated_at: &mut sea_orm::ActiveValue<chrono::DateTime<chrono::Utc>>,
+    updated_by: &mut sea_orm::ActiveValue<Option<uuid::Uuid>>,
+    current: i32,
+    actor: uuid::Uuid,
+) {
+    *version = sea_orm::ActiveValue::Set(current + 1);
+    *updated_at = sea_orm::ActiveValue::Set(chrono::Utc::now());
+    *updated_by = sea_orm::ActiveValue::Set(Some(actor));
+}

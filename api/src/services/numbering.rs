@@ -14,6 +14,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter};
 use uuid::Uuid;
 
 use crate::error::{AppResult, InputError};
+use crate::services::stamp;
 use crate::services::tenants::PlatformErrorCode;
 
 /// The documents that get numbers. Domains add theirs here.
@@ -229,9 +230,13 @@ pub async fn set_format(
             let version = existing.version;
             let mut am = existing.into_active_model();
             am.format = Set(format.to_owned());
-            am.version = Set(version + 1);
-            am.updated_at = Set(now);
-            am.updated_by = Set(Some(actor));
+            stamp(
+                &mut am.version,
+                &mut am.updated_at,
+                &mut am.updated_by,
+                version,
+                actor,
+            );
             tx.update(am).await?;
         }
         None => {
