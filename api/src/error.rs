@@ -217,6 +217,7 @@ pub type GqlResult<T> = async_graphql::Result<T>;
     name = "IdentityProviderError",
     params(crate::services::idp::IdpErrorCode)
 ))]
+#[graphql(concrete(name = "OrgError", params(crate::services::org::OrgErrorCode)))]
 pub struct InputError<C: async_graphql::OutputType> {
     /// Path to the field in the input, e.g. `["permissions", "2"]`; empty when the input as a
     /// whole is at fault.

@@ -278,6 +278,17 @@ impl TenantTx {
         self.tx.commit().await
     }
 
+    /// A savepoint inside this transaction: a nested transaction whose rollback undoes only its
+    /// own statements (bulk mutations give each row one). Use the parent again only after the
+    /// savepoint is committed or rolled back.
+    pub async fn savepoint(&self) -> Result<TenantTx, DbErr> {
+        Ok(Self {
+            tx: self.tx.begin().await?,
+            tenant: self.tenant,
+            actor: self.actor.clone(),
+        })
+    }
+
     /// Rolls the transaction back. Dropping it without commit does the same.
     pub async fn rollback(self) -> Result<(), DbErr> {
         self.tx.rollback().await

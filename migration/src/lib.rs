@@ -25,6 +25,7 @@ mod m20261123_000011_numbering;
 mod m20261123_000012_member_passwords;
 mod m20261123_000013_idempotency;
 mod m20261123_000014_outbox;
+mod m20261123_000015_org_core;
 
 /// The PostgreSQL role the API's connections run as: it owns no table and cannot bypass
 /// row-level security. Migrations run as the connecting (owner) role and grant it what it needs.
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000012_member_passwords::Migration),
             Box::new(m20261123_000013_idempotency::Migration),
             Box::new(m20261123_000014_outbox::Migration),
+            Box::new(m20261123_000015_org_core::Migration),
         ]
     }
 }

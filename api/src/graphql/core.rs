@@ -15,12 +15,18 @@ use async_graphql::{Context, ID, Interface, Object, OutputType, SimpleObject, Ty
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entity::{Actor, TenantDb, TenantScoped, TenantTx};
-use sea_orm::{ColumnTrait, ModelTrait, QueryFilter, QueryOrder, QuerySelect, Value};
+use sea_orm::{ModelTrait, QueryFilter, QueryOrder, QuerySelect, Value};
 use uuid::Uuid;
 
 use crate::auth::{Permission, Principal};
 use crate::error::{AppError, AppResult, GqlResult};
-use crate::graphql::org::{Employee, OrgUnit};
+use crate::graphql::access::{self, CustomRole, Member};
+use crate::graphql::apps::{self, ApiKey, App};
+use crate::graphql::audit::{self, AuditEntry, PersonalDataAccess};
+use crate::graphql::idp::{self, IdentityProvider};
+use crate::graphql::listing::{Cursor, SortKey, keyset_condition, ordering_name};
+use crate::graphql::org::{CostCentre, Employee, Location, OrgUnit, Party, Tag};
+use crate::graphql::resource::Resource;
 
 /// Default page size of every connection.
 pub const DEFAULT_PAGE: usize = 20;
@@ -337,7 +343,7 @@ pub struct PageArgs {
     /// Whether the page counts backwards from `before` (or from the end).
     pub backwards: bool,
     /// The cursor to start after (forwards) or before (backwards).
-    pub cursor: Option<Uuid>,
+    pub cursor: Option<Cursor>,
 }
 
 impl PageArgs {
@@ -382,7 +388,8 @@ impl PageArgs {
         let cursor = match after.or(before) {
             None => None,
             Some(c) => Some(
-                decode_cursor(&c).ok_or_else(|| AppError::BadRequest("malformed cursor".into()))?,
+                Cursor::decode(&c)
+                    .ok_or_else(|| AppError::BadRequest("malformed cursor".into()))?,
             ),
         };
         Ok(Self {
@@ -391,15 +398,6 @@ impl PageArgs {
             cursor,
         })
     }
-}
-
-fn encode_cursor(id: Uuid) -> String {
-    URL_SAFE_NO_PAD.encode(id.as_bytes())
-}
-
-fn decode_cursor(cursor: &str) -> Option<Uuid> {
-    let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
-    Uuid::from_slice(&bytes).ok()
 }
 
 /// Lists the tenant's rows of `E` as a connection ordered by id (ids are UUIDv7, so this is
@@ -417,6 +415,25 @@ where
     E::Model: Sync,
     N: async_graphql::OutputType,
 {
+    list_sorted(ctx, session, args, Vec::new(), refine, wrap).await
+}
+
+/// Lists the tenant's rows of `E` as a connection sorted by `keys` and then by id (so ties in
+/// the sort keys always break the same way), with keyset cursors that carry the row's sort-key
+/// values: every page is one indexed range scan, never an `OFFSET`.
+pub async fn list_sorted<E, N>(
+    ctx: &Context<'_>,
+    session: &Session,
+    args: PageArgs,
+    keys: Vec<SortKey<E::Column>>,
+    refine: impl Fn(sea_orm::Select<E>) -> sea_orm::Select<E> + Send + Sync,
+    wrap: impl Fn(E::Model) -> N,
+) -> AppResult<Page<N>>
+where
+    E: TenantScoped,
+    E::Model: Sync,
+    N: async_graphql::OutputType,
+{
     let want_total = ctx.look_ahead().field("totalCount").exists();
     let id_col = E::id_column();
     let PageArgs {
@@ -424,16 +441,31 @@ where
         backwards,
         cursor,
     } = args;
+    let ordering = ordering_name(&keys);
+    let after = match &cursor {
+        Some(c) if c.ordering != ordering => {
+            return Err(AppError::BadRequest(
+                "the cursor belongs to another ordering; pass the same `orderBy` as the page it came from".into(),
+            ));
+        }
+        Some(c) => Some(keyset_condition(&keys, id_col, &c.values, backwards)?),
+        None => None,
+    };
     let (rows, total) = session
         .db
         .read(async |tx| {
             let page = tx.select::<E>().refine(|q| {
-                let q = refine(q);
-                let q = match (cursor, backwards) {
-                    (Some(c), false) => q.filter(id_col.gt(c)),
-                    (Some(c), true) => q.filter(id_col.lt(c)),
-                    (None, _) => q,
-                };
+                let mut q = refine(q);
+                if let Some(after) = after.clone() {
+                    q = q.filter(after);
+                }
+                for key in &keys {
+                    q = if key.desc != backwards {
+                        q.order_by_desc(key.column)
+                    } else {
+                        q.order_by_asc(key.column)
+                    };
+                }
                 let q = if backwards {
                     q.order_by_desc(id_col)
                 } else {
@@ -462,10 +494,19 @@ where
     };
     let mut edges = Vec::with_capacity(rows.len());
     for row in rows {
-        let id = model_id::<E>(&row)
-            .ok_or_else(|| AppError::internal(anyhow::anyhow!("row without id")))?;
+        let values: Vec<Value> = keys
+            .iter()
+            .map(|k| row.get(k.column))
+            .chain(std::iter::once(row.get(id_col)))
+            .collect();
+        let cursor = Cursor::encode(&ordering, &values).ok_or_else(|| {
+            AppError::internal(anyhow::anyhow!(
+                "a sort key of {} is null or not encodable",
+                E::TYPE_NAME
+            ))
+        })?;
         edges.push(PageEdge {
-            cursor: encode_cursor(id),
+            cursor,
             node: wrap(row),
         });
     }
@@ -482,28 +523,70 @@ where
     })
 }
 
-/// Any object with a global id.
-#[derive(Interface)]
-#[graphql(field(name = "id", ty = "ID", desc = "The opaque global id."))]
-pub enum Node {
+/// Declares the `Node` interface and the dispatch of `node(id:)`: one line per node type,
+/// `Variant(Type) for Entity` for a plain resource (read with its view permission through the
+/// request's loader) or `... => resolver` for a type with its own rules.
+macro_rules! nodes {
+    ($( $(#[doc = $doc:literal])+ $variant:ident($ty:ident) for $entity:ty $(=> $resolve:path)? ),+ $(,)?) => {
+        /// Any object with a global id.
+        #[derive(Interface)]
+        #[graphql(field(name = "id", ty = "ID", desc = "The opaque global id."))]
+        pub enum Node {
+            $( $(#[doc = $doc])+ $variant($ty), )+
+        }
+
+        async fn resolve_node(ctx: &Context<'_>, id: &ID) -> GqlResult<Option<Node>> {
+            let session = ctx.session()?;
+            let Some((ty, uuid)) = GlobalId::decode(id) else {
+                return Ok(None);
+            };
+            $(
+                if ty == <$entity as TenantScoped>::TYPE_NAME {
+                    return Ok(nodes!(@resolve ctx, session, uuid, $variant, $entity $(, $resolve)?));
+                }
+            )+
+            Ok(None)
+        }
+    };
+    (@resolve $ctx:ident, $session:ident, $uuid:ident, $variant:ident, $entity:ty) => {{
+        $session.principal.require(<$entity as Resource>::VIEW)?;
+        load_one::<$entity>($ctx, Some($uuid))
+            .await?
+            .map(|m| Node::$variant(m.into()))
+    }};
+    (@resolve $ctx:ident, $session:ident, $uuid:ident, $variant:ident, $entity:ty, $resolve:path) => {{
+        let _ = $session;
+        $resolve($ctx, $uuid).await?.map(Node::$variant)
+    }};
+}
+
+nodes! {
     /// An organisation unit.
-    OrgUnit(OrgUnit),
+    OrgUnit(OrgUnit) for entity::org::org_unit::Entity,
     /// An employee.
-    Employee(Employee),
+    Employee(Employee) for entity::org::employee::Entity,
+    /// A cost centre.
+    CostCentre(CostCentre) for entity::org::cost_centre::Entity,
+    /// A location.
+    Location(Location) for entity::org::location::Entity,
+    /// A customer, supplier or other counterparty.
+    Party(Party) for entity::org::party::Entity,
+    /// A tag.
+    Tag(Tag) for entity::org::tag::Entity,
     /// A role the tenant defined.
-    CustomRole(crate::graphql::access::CustomRole),
+    CustomRole(CustomRole) for entity::access::role::Entity => access::custom_role_node,
     /// A member of the tenant.
-    Member(crate::graphql::access::Member),
+    Member(Member) for entity::platform::membership::Entity => access::member_node,
     /// An entry of the audit trail.
-    AuditEntry(crate::graphql::audit::AuditEntry),
+    AuditEntry(AuditEntry) for entity::audit::entry::Entity => audit::audit_entry_node,
     /// A partner app.
-    App(crate::graphql::apps::App),
+    App(App) for entity::access::app::Entity => apps::app_node,
     /// An API key of a partner app.
-    ApiKey(crate::graphql::apps::ApiKey),
+    ApiKey(ApiKey) for entity::access::api_key::Entity => apps::api_key_node,
     /// An external identity provider.
-    IdentityProvider(crate::graphql::idp::IdentityProvider),
+    IdentityProvider(IdentityProvider) for entity::access::identity_provider::Entity => idp::idp_node,
     /// A read of a sensitive personal field.
-    PersonalDataAccess(crate::graphql::audit::PersonalDataAccess),
+    PersonalDataAccess(PersonalDataAccess) for entity::audit::personal_data_access::Entity => audit::personal_data_access_node,
 }
 
 /// `node` and `nodes`: resolve any global id inside the caller's tenant.
@@ -530,64 +613,6 @@ impl NodeQuery {
         }
         Ok(out)
     }
-}
-
-async fn resolve_node(ctx: &Context<'_>, id: &ID) -> GqlResult<Option<Node>> {
-    let session = ctx.session()?;
-    let Some((ty, uuid)) = GlobalId::decode(id) else {
-        return Ok(None);
-    };
-    use entity::org::{employee, org_unit};
-    Ok(match ty.as_str() {
-        t if t == <org_unit::Entity as TenantScoped>::TYPE_NAME => {
-            session.principal.require(Permission::ViewOrganisation)?;
-            load_one::<org_unit::Entity>(ctx, Some(uuid))
-                .await?
-                .map(|m| Node::OrgUnit(OrgUnit(m)))
-        }
-        t if t == <employee::Entity as TenantScoped>::TYPE_NAME => {
-            session.principal.require(Permission::ViewEmployees)?;
-            load_one::<employee::Entity>(ctx, Some(uuid))
-                .await?
-                .map(|m| Node::Employee(Employee(m)))
-        }
-        t if t == <entity::access::role::Entity as TenantScoped>::TYPE_NAME => {
-            crate::graphql::access::custom_role_node(ctx, uuid)
-                .await?
-                .map(Node::CustomRole)
-        }
-        t if t == <entity::platform::membership::Entity as TenantScoped>::TYPE_NAME => {
-            crate::graphql::access::member_node(ctx, uuid)
-                .await?
-                .map(Node::Member)
-        }
-        t if t == <entity::audit::entry::Entity as TenantScoped>::TYPE_NAME => {
-            crate::graphql::audit::audit_entry_node(ctx, uuid)
-                .await?
-                .map(Node::AuditEntry)
-        }
-        t if t == <entity::access::app::Entity as TenantScoped>::TYPE_NAME => {
-            crate::graphql::apps::app_node(ctx, uuid)
-                .await?
-                .map(Node::App)
-        }
-        t if t == <entity::access::api_key::Entity as TenantScoped>::TYPE_NAME => {
-            crate::graphql::apps::api_key_node(ctx, uuid)
-                .await?
-                .map(Node::ApiKey)
-        }
-        t if t == <entity::access::identity_provider::Entity as TenantScoped>::TYPE_NAME => {
-            crate::graphql::idp::idp_node(ctx, uuid)
-                .await?
-                .map(Node::IdentityProvider)
-        }
-        t if t == <entity::audit::personal_data_access::Entity as TenantScoped>::TYPE_NAME => {
-            crate::graphql::audit::personal_data_access_node(ctx, uuid)
-                .await?
-                .map(Node::PersonalDataAccess)
-        }
-        _ => None,
-    })
 }
 
 /// Marks the data of a WebSocket connection.

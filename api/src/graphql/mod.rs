@@ -10,10 +10,13 @@ pub mod audit;
 pub mod core;
 pub mod identity;
 pub mod idp;
+pub mod listing;
 pub mod numbering;
 pub mod operator;
 pub mod org;
 pub mod platform;
+pub mod resource;
+pub mod scalars;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
@@ -29,7 +32,12 @@ pub struct QueryRoot(
     numbering::NumberingQuery,
     audit::AuditQuery,
     audit::PersonalDataQuery,
-    org::OrgQuery,
+    org::OrgUnitQuery,
+    org::EmployeeQuery,
+    org::CostCentreQuery,
+    org::LocationQuery,
+    org::PartyQuery,
+    org::TagQuery,
     core::NodeQuery,
 );
 
@@ -43,6 +51,12 @@ pub struct MutationRoot(
     idp::IdpMutation,
     operator::OperatorMutation,
     numbering::NumberingMutation,
+    org::OrgUnitMutation,
+    org::EmployeeMutation,
+    org::CostCentreMutation,
+    org::LocationMutation,
+    org::PartyMutation,
+    org::TagMutation,
 );
 
 /// The root subscription: one object per domain.

@@ -8,6 +8,7 @@ use sea_orm::{ActiveValue::Set, DatabaseConnection, IntoActiveModel};
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
+use crate::graphql::resource::create_valid;
 use crate::services::sessions;
 use crate::services::tenants::{self, NewEmployee, NewTenant};
 
@@ -198,12 +199,275 @@ async fn fill(tx: &TenantTx, admin: Option<Uuid>) -> AppResult<()> {
             .insert(next(unit.id, Some(president.id), None).into_active(tx))
             .await?;
         set_manager(tx, unit.clone(), head.id).await?;
+        cost_centre(tx, code, name, unit.id, head.id).await?;
         for _ in 1..*size {
             tx.insert(next(unit.id, Some(head.id), None).into_active(tx))
                 .await?;
         }
     }
+    parties_and_sites(tx).await
+}
+
+/// One cost centre per unit, owned by it and run by its head.
+async fn cost_centre(
+    tx: &TenantTx,
+    unit_code: &str,
+    unit_name: &str,
+    unit: Uuid,
+    head: Uuid,
+) -> AppResult<()> {
+    use crate::graphql::core::GlobalId;
+    use entity::org::{employee, org_unit};
+    let input = crate::graphql::org::CreateCostCentreInput {
+        code: format!("CC-{unit_code}"),
+        name: format!("{unit_name} cost centre"),
+        description: None,
+        org_unit_id: Some(GlobalId::of::<org_unit::Entity>(unit)),
+        manager_id: Some(GlobalId::of::<employee::Entity>(head)),
+    };
+    create_valid::<entity::org::cost_centre::Entity>(tx, &input).await?;
     Ok(())
+}
+
+/// Customers and suppliers with Japanese qualified invoice numbers, sites and tags.
+async fn parties_and_sites(tx: &TenantTx) -> AppResult<()> {
+    use crate::graphql::org::{
+        AddressInput, CreateLocationInput, CreatePartyInput, CreateTagInput, LocationKind,
+        PartyKind,
+    };
+    use crate::graphql::scalars::Decimal;
+    use entity::org::{location, party, tag};
+    let address = |postal: &str, region: &str, city: &str, line1: &str| AddressInput {
+        country: Some("JP".into()),
+        postal_code: Some(postal.into()),
+        region: Some(region.into()),
+        city: Some(city.into()),
+        line1: Some(line1.into()),
+        line2: None,
+    };
+    for (code, name, kind, postal, region, city, line1) in [
+        (
+            "TYO-HQ",
+            "本社 東京",
+            LocationKind::Office,
+            "100-0005",
+            "東京都",
+            "千代田区",
+            "丸の内1-1-1",
+        ),
+        (
+            "OSA",
+            "大阪支店",
+            LocationKind::Office,
+            "530-0001",
+            "大阪府",
+            "大阪市北区",
+            "梅田2-2-2",
+        ),
+        (
+            "SAI-WH",
+            "埼玉物流センター",
+            LocationKind::Warehouse,
+            "330-0854",
+            "埼玉県",
+            "さいたま市大宮区",
+            "桜木町3-3-3",
+        ),
+        (
+            "TYO-DC",
+            "東京データセンター",
+            LocationKind::DataCentre,
+            "135-0064",
+            "東京都",
+            "江東区",
+            "青海4-4-4",
+        ),
+    ] {
+        let input = CreateLocationInput {
+            code: code.into(),
+            name: name.into(),
+            kind: Some(kind),
+            address: Some(address(postal, region, city, line1)),
+        };
+        create_valid::<location::Entity>(tx, &input).await?;
+    }
+    // (code, name, kana, customer, supplier, terms, limit, corporate-number seed)
+    type DemoParty = (
+        &'static str,
+        &'static str,
+        &'static str,
+        bool,
+        bool,
+        i32,
+        i64,
+        u64,
+    );
+    let parties: [DemoParty; 12] = [
+        (
+            "C-0001",
+            "株式会社さくら商事",
+            "サクラショウジ",
+            true,
+            false,
+            30,
+            5_000_000,
+            1_010_001_000_001,
+        ),
+        (
+            "C-0002",
+            "みなと電機株式会社",
+            "ミナトデンキ",
+            true,
+            false,
+            60,
+            20_000_000,
+            1_010_001_000_002,
+        ),
+        (
+            "C-0003",
+            "株式会社ひかりフーズ",
+            "ヒカリフーズ",
+            true,
+            false,
+            30,
+            3_000_000,
+            1_010_001_000_003,
+        ),
+        (
+            "C-0004",
+            "北斗建設株式会社",
+            "ホクトケンセツ",
+            true,
+            false,
+            45,
+            50_000_000,
+            1_010_001_000_004,
+        ),
+        (
+            "C-0005",
+            "株式会社青葉メディカル",
+            "アオバメディカル",
+            true,
+            false,
+            30,
+            8_000_000,
+            1_010_001_000_005,
+        ),
+        (
+            "S-0001",
+            "株式会社オフィスサプライ東京",
+            "オフィスサプライトウキョウ",
+            false,
+            true,
+            30,
+            0,
+            1_010_001_000_101,
+        ),
+        (
+            "S-0002",
+            "日本クラウドサービス株式会社",
+            "ニホンクラウドサービス",
+            false,
+            true,
+            30,
+            0,
+            1_010_001_000_102,
+        ),
+        (
+            "S-0003",
+            "株式会社まるやま運輸",
+            "マルヤマウンユ",
+            false,
+            true,
+            45,
+            0,
+            1_010_001_000_103,
+        ),
+        (
+            "S-0004",
+            "東邦ビルメンテナンス株式会社",
+            "トウホウビルメンテナンス",
+            false,
+            true,
+            30,
+            0,
+            1_010_001_000_104,
+        ),
+        (
+            "S-0005",
+            "やまと法律事務所",
+            "ヤマトホウリツジムショ",
+            false,
+            true,
+            30,
+            0,
+            1_010_001_000_105,
+        ),
+        (
+            "S-0006",
+            "株式会社テクノリース",
+            "テクノリース",
+            false,
+            true,
+            60,
+            0,
+            1_010_001_000_106,
+        ),
+        (
+            "B-0001",
+            "株式会社あおぞら物産",
+            "アオゾラブッサン",
+            true,
+            true,
+            30,
+            10_000_000,
+            1_010_001_000_201,
+        ),
+    ];
+    for (code, name, kana, customer, supplier, terms, limit, seed) in parties {
+        let input = CreatePartyInput {
+            code: code.into(),
+            name: name.into(),
+            name_kana: Some(kana.into()),
+            kind: Some(PartyKind::Company),
+            is_customer: customer,
+            is_supplier: supplier,
+            tax_registration_number: Some(invoice_number(seed)),
+            email: Some(format!("billing@{}.example", code.to_lowercase())),
+            phone: Some("03-1234-5678".into()),
+            payment_terms_days: Some(terms),
+            currency: None,
+            credit_limit: (limit > 0).then(|| Decimal(limit.into())),
+            address: Some(address("100-0005", "東京都", "千代田区", "丸の内1-1-1")),
+        };
+        create_valid::<party::Entity>(tx, &input).await?;
+    }
+    for (name, color) in [
+        ("重要 Important", "#D32F2F"),
+        ("要確認 To check", "#F9A825"),
+        ("完了 Done", "#388E3C"),
+    ] {
+        let input = CreateTagInput {
+            name: name.into(),
+            color: Some(color.into()),
+            description: None,
+        };
+        create_valid::<tag::Entity>(tx, &input).await?;
+    }
+    Ok(())
+}
+
+/// A made-up qualified invoice issuer number: `T`, the check digit, and twelve digits from
+/// `seed`, so demo data passes the same validation as real numbers.
+pub fn invoice_number(seed: u64) -> String {
+    let digits = format!("{:012}", seed % 1_000_000_000_000);
+    let sum: u32 = digits
+        .chars()
+        .rev()
+        .enumerate()
+        .map(|(i, c)| c.to_digit(10).unwrap_or(0) * if i % 2 == 0 { 1 } else { 2 })
+        .sum();
+    format!("T{}{digits}", 9 - sum % 9)
 }
 
 async fn set_manager(tx: &TenantTx, unit: org_unit::Model, manager: Uuid) -> AppResult<()> {
@@ -236,5 +500,13 @@ mod tests {
         // The check digit of 12345678901 is 8 (a published worked example).
         assert_eq!(super::my_number(12_345_678_901), "123456789018");
         assert_eq!(super::my_number(1).len(), 12);
+    }
+
+    #[test]
+    fn invoice_numbers_validate() {
+        assert_eq!(super::invoice_number(12_050_002), "T7000012050002");
+        assert!(crate::services::org::valid_invoice_number(
+            &super::invoice_number(1_010_001_000_105)
+        ));
     }
 }

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod idempotency;
 pub mod idp;
 pub mod numbering;
+pub mod org;
 pub mod personal_data;
 pub mod sessions;
 pub mod tenants;

@@ -281,6 +281,8 @@ impl TestApp {
                 let inserted = tx.insert(e.into_active(tx)).await?;
                 first.get_or_insert(inserted.id);
             }
+            // One row of each organisation-core type.
+            seed_org_core(tx).await?;
             Ok(())
         })
         .await
@@ -397,4 +399,61 @@ pub async fn drop_postgres_database(name: &str) {
         .await
         .expect("drop database");
     admin.close().await.ok();
+}
+
+/// One cost centre, location, party and tag, through the same validation as the API.
+async fn seed_org_core(tx: &entity::TenantTx) -> api::error::AppResult<()> {
+    use api::graphql::org::*;
+    use api::graphql::resource::create_valid;
+    use entity::org::{cost_centre, location, party, tag};
+    create_valid::<cost_centre::Entity>(
+        tx,
+        &CreateCostCentreInput {
+            code: "CC-1".into(),
+            name: "Head office costs".into(),
+            description: None,
+            org_unit_id: None,
+            manager_id: None,
+        },
+    )
+    .await?;
+    create_valid::<location::Entity>(
+        tx,
+        &CreateLocationInput {
+            code: "HQ".into(),
+            name: "Head office".into(),
+            kind: None,
+            address: None,
+        },
+    )
+    .await?;
+    create_valid::<party::Entity>(
+        tx,
+        &CreatePartyInput {
+            code: "C-1".into(),
+            name: "Seed customer".into(),
+            name_kana: None,
+            kind: None,
+            is_customer: true,
+            is_supplier: false,
+            tax_registration_number: None,
+            email: None,
+            phone: None,
+            payment_terms_days: Some(30),
+            currency: None,
+            credit_limit: None,
+            address: None,
+        },
+    )
+    .await?;
+    create_valid::<tag::Entity>(
+        tx,
+        &CreateTagInput {
+            name: "Seed".into(),
+            color: None,
+            description: None,
+        },
+    )
+    .await?;
+    Ok(())
 }
