@@ -577,6 +577,13 @@ fn classify(err: &ServerError) -> &'static str {
         ErrorCode::QueryTooComplex.as_str()
     } else if err.path.is_empty() {
         ErrorCode::GraphqlValidationFailed.as_str()
+    } else if msg.starts_with("Failed to parse \"")
+        || msg.starts_with("Expected input type \"")
+        || msg.contains("(occurred while parsing \"")
+    {
+        // A variable's value did not fit its argument; the library reports that at execution,
+        // with a path, but it is the client's input that is wrong.
+        ErrorCode::BadRequest.as_str()
     } else {
         ErrorCode::Internal.as_str()
     }

@@ -636,9 +636,12 @@ node_object! {
         async fn currency(&self) -> &str {
             &self.0.currency
         }
-        /// Credit limit, in `currency`.
+        /// Credit limit, in `currency`, with two decimal places.
         async fn credit_limit(&self) -> Option<Decimal> {
-            self.0.credit_limit.map(Decimal)
+            self.0.credit_limit.map(|mut d| {
+                d.rescale(2);
+                Decimal(d)
+            })
         }
         /// Postal address.
         async fn address(&self) -> Address {

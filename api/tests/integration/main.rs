@@ -15,6 +15,7 @@ mod apps;
 mod audit;
 mod cli;
 mod config;
+mod data_layer;
 mod errors;
 mod graphql;
 mod health;
