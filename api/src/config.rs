@@ -52,6 +52,74 @@ pub struct Settings {
     pub limits: LimitSettings,
     /// The platform operator's access to the API.
     pub platform: PlatformSettings,
+    /// Where attachments are stored.
+    pub storage: StorageSettings,
+}
+
+/// Where attachment content is kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum StorageBackend {
+    /// A directory on local disk (the default).
+    #[default]
+    Local,
+    /// An S3-compatible object store (AWS S3, MinIO, Ceph, ...).
+    S3,
+}
+
+/// Attachment storage and its limits.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageSettings {
+    /// `local` or `s3`.
+    pub backend: StorageBackend,
+    /// The directory of the local backend.
+    pub local_path: PathBuf,
+    /// The bucket of the S3 backend.
+    pub s3_bucket: Option<String>,
+    /// The region of the S3 backend.
+    pub s3_region: String,
+    /// The endpoint of an S3-compatible store other than AWS (`https://minio.internal:9000`).
+    pub s3_endpoint: Option<String>,
+    /// The access key id of the S3 backend.
+    pub s3_access_key_id: Option<String>,
+    /// The secret access key of the S3 backend.
+    #[serde(serialize_with = "serialize_secret_opt")]
+    pub s3_secret_access_key: Option<SecretString>,
+    /// Largest attachment, in bytes.
+    pub max_file_bytes: usize,
+    /// Content types accepted for attachments.
+    pub allowed_types: Vec<String>,
+}
+
+impl Default for StorageSettings {
+    fn default() -> Self {
+        Self {
+            backend: StorageBackend::Local,
+            local_path: PathBuf::from("data/attachments"),
+            s3_bucket: None,
+            s3_region: "us-east-1".into(),
+            s3_endpoint: None,
+            s3_access_key_id: None,
+            s3_secret_access_key: None,
+            max_file_bytes: 10 * 1024 * 1024,
+            allowed_types: [
+                "application/pdf",
+                "image/png",
+                "image/jpeg",
+                "image/gif",
+                "image/webp",
+                "text/plain",
+                "text/csv",
+                "application/zip",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+            ]
+            .map(String::from)
+            .to_vec(),
+        }
+    }
 }
 
 /// The platform operator's access to the API.
@@ -210,6 +278,7 @@ impl Default for Settings {
             log: LogSettings::default(),
             limits: LimitSettings::default(),
             platform: PlatformSettings::default(),
+            storage: StorageSettings::default(),
         }
     }
 }
@@ -394,6 +463,16 @@ impl Settings {
             || self.limits.max_root_mutations == 0
         {
             return Err(ConfigError::Refused("limits must be positive".into()));
+        }
+        if self.storage.backend == StorageBackend::S3 && self.storage.s3_bucket.is_none() {
+            return Err(ConfigError::Refused(
+                "storage.backend = \"s3\" needs storage.s3_bucket".into(),
+            ));
+        }
+        if self.storage.max_file_bytes == 0 {
+            return Err(ConfigError::Refused(
+                "storage.max_file_bytes must be positive".into(),
+            ));
         }
         if self.database.max_connections == 0
             || self.database.min_connections > self.database.max_connections

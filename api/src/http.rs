@@ -30,7 +30,9 @@ pub fn routes(cfg: &mut web::ServiceConfig, graphiql: bool) {
         .route("/graphql/ws", web::get().to(graphql_ws))
         .route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
-        .route("/metrics", web::get().to(metrics));
+        .route("/metrics", web::get().to(metrics))
+        .route("/attachments", web::post().to(upload_attachment))
+        .route("/attachments/{id}", web::get().to(download_attachment));
     if graphiql {
         cfg.route("/graphiql", web::get().to(graphiql_page))
             .route("/graphiql/assets/{file}", web::get().to(graphiql_asset));
@@ -82,28 +84,12 @@ async fn graphql_post(
     state: web::Data<AppState>,
     schema: web::Data<AppSchema>,
 ) -> HttpResponse {
-    use futures_util::StreamExt;
     // The body is read here, not by an extractor, so an oversized body gets the same error shape
     // as every other failure.
-    let limit = state.settings.limits.max_body_bytes;
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let Ok(chunk) = chunk else {
-            return error_response(
-                &req,
-                ErrorCode::BadRequest,
-                "the request body could not be read",
-            );
-        };
-        if body.len() + chunk.len() > limit {
-            return error_response(
-                &req,
-                ErrorCode::PayloadTooLarge,
-                &format!("the request body is larger than {limit} bytes"),
-            );
-        }
-        body.extend_from_slice(&chunk);
-    }
+    let body = match read_body(&req, &mut payload, state.settings.limits.max_body_bytes).await {
+        Ok(b) => b,
+        Err(resp) => return resp,
+    };
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -146,6 +132,206 @@ async fn graphql_get(
 }
 
 use actix_web::Responder;
+
+/// Reads a request body of at most `limit` bytes; anything larger is `PAYLOAD_TOO_LARGE`.
+async fn read_body(
+    req: &HttpRequest,
+    payload: &mut web::Payload,
+    limit: usize,
+) -> Result<web::BytesMut, HttpResponse> {
+    use futures_util::StreamExt;
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let Ok(chunk) = chunk else {
+            return Err(error_response(
+                req,
+                ErrorCode::BadRequest,
+                "the request body could not be read",
+            ));
+        };
+        if body.len() + chunk.len() > limit {
+            return Err(error_response(
+                req,
+                ErrorCode::PayloadTooLarge,
+                &format!("the request body is larger than {limit} bytes"),
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Where an upload goes: `POST /attachments?subjectId=..&fileName=..`.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UploadTarget {
+    subject_id: String,
+    file_name: String,
+}
+
+/// The session of a plain-HTTP request (attachments), from the same credentials as GraphQL.
+async fn session_of(req: &HttpRequest, state: &AppState) -> Result<Session, HttpResponse> {
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    match authenticate(state, header("x-api-key"), header("authorization")).await {
+        Ok(Some(s)) => Ok(s),
+        Ok(None) => Err(error_response(
+            req,
+            ErrorCode::Unauthenticated,
+            "send a credential",
+        )),
+        Err(e) => Err(error_response(req, e.code(), &e.message())),
+    }
+}
+
+/// `POST /attachments?subjectId=..&fileName=..`: attaches the request body, of its
+/// `Content-Type`, to a record the caller may read. Answers the new attachment, or payload
+/// errors, in the GraphQL response shape.
+async fn upload_attachment(
+    req: HttpRequest,
+    target: web::Query<UploadTarget>,
+    mut payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    use crate::graphql::core::GlobalId;
+    use crate::services::collab;
+    let session = match session_of(&req, &state).await {
+        Ok(s) => s,
+        Err(resp) => return resp,
+    };
+    let body = match read_body(&req, &mut payload, state.storage.max_file_bytes).await {
+        Ok(b) => b,
+        Err(resp) => return resp,
+    };
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let actor = entity::Actor {
+        kind: match session.principal.kind {
+            crate::auth::PrincipalKind::User => "user",
+            crate::auth::PrincipalKind::App => "app",
+        },
+        id: Some(session.principal.actor_id),
+        request_id: Some(request_id(&req)),
+        operation: Some("uploadAttachment".into()),
+    };
+    let result: Result<Result<_, Vec<collab::CollabError>>, AppError> = async {
+        let tx = session.db.acting_as(actor).begin().await?;
+        let subject_id = async_graphql::ID(target.subject_id.clone());
+        let upload = collab::Upload {
+            subject_id: &subject_id,
+            file_name: &target.file_name,
+            content_type,
+            content: &body,
+        };
+        match collab::add_attachment(&tx, &session.principal, &state.storage, upload).await? {
+            Ok(row) => {
+                // Content first, then the commit: a crash in between leaves an unreferenced
+                // object, never a row without content.
+                state.storage.put(&row.storage_key, body.to_vec()).await?;
+                tx.commit().await?;
+                Ok(Ok(row))
+            }
+            Err(errors) => Ok(Err(errors)),
+        }
+    }
+    .await;
+    match result {
+        Ok(Ok(row)) => HttpResponse::Created().json(json!({
+            "data": { "attachment": {
+                "id": GlobalId::of::<entity::org::attachment::Entity>(row.id).0,
+                "fileName": row.file_name,
+                "contentType": row.content_type,
+                "sizeBytes": row.size_bytes,
+                "sha256": row.sha256,
+                "downloadUrl": format!("/attachments/{}", row.id),
+            }, "errors": [] }
+        })),
+        Ok(Err(errors)) => {
+            let errors: Vec<_> = errors
+                .iter()
+                .map(|e| {
+                    let code = async_graphql::InputType::to_value(&e.code).to_string();
+                    json!({"field": e.field, "code": code, "message": e.message})
+                })
+                .collect();
+            HttpResponse::UnprocessableEntity()
+                .json(json!({ "data": { "attachment": null, "errors": errors } }))
+        }
+        Err(e) => {
+            if matches!(e, AppError::Internal(_)) {
+                tracing::error!(error = ?e, "upload failed");
+            }
+            error_response(&req, e.code(), &e.message())
+        }
+    }
+}
+
+/// `GET /attachments/{id}`: the content of an attachment, for a credential of the tenant that
+/// owns it (others get 404, like a missing one).
+async fn download_attachment(
+    req: HttpRequest,
+    id: web::Path<String>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let session = match session_of(&req, &state).await {
+        Ok(s) => s,
+        Err(resp) => return resp,
+    };
+    let not_found = || error_response(&req, ErrorCode::NotFound, "no such attachment");
+    let Ok(id) = uuid::Uuid::parse_str(&id) else {
+        return not_found();
+    };
+    let principal = &session.principal;
+    let row = session
+        .db
+        .read(async |tx| {
+            crate::services::collab::readable_attachment(tx, principal, id)
+                .await
+                .map_err(|e| sea_orm::DbErr::Custom(format!("{e:?}")))
+        })
+        .await;
+    let row = match row {
+        Ok(Some(row)) => row,
+        Ok(None) => return not_found(),
+        Err(e) => {
+            tracing::error!(error = ?e, "reading an attachment row failed");
+            return error_response(&req, ErrorCode::Internal, "internal error");
+        }
+    };
+    match state.storage.get(&row.storage_key).await {
+        Ok(bytes) => {
+            let name: String = url_encode(&row.file_name);
+            HttpResponse::Ok()
+                .content_type(row.content_type.as_str())
+                .insert_header((
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename*=UTF-8''{name}"),
+                ))
+                .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                .insert_header((header::CACHE_CONTROL, "private, no-store"))
+                .insert_header(("content-security-policy", "default-src 'none'; sandbox"))
+                .body(bytes)
+        }
+        Err(e) => {
+            tracing::error!(error = ?e, "reading attachment content failed");
+            error_response(&req, ErrorCode::Internal, "internal error")
+        }
+    }
+}
+
+/// Percent-encodes a file name for `filename*=UTF-8''...` (RFC 5987).
+fn url_encode(name: &str) -> String {
+    name.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
 
 /// Authenticates from the `X-API-Key` or `Authorization` header; `None` when the request is
 /// anonymous. A bearer credential starting with `uk_` is an API key, anything else a JWT.

@@ -17,4 +17,5 @@ pub mod permissions;
 pub mod services;
 pub mod startup;
 pub mod state;
+pub mod storage;
 pub mod telemetry;

@@ -38,6 +38,7 @@ impl Application {
         }
         let cache: Arc<dyn crate::cache::Cache> =
             Arc::from(crate::cache::connect(&settings).await?);
+        let settings_storage = settings.storage.clone();
         let state = AppState {
             tokens: TokenService::new(&settings.auth),
             settings: Arc::new(settings),
@@ -45,6 +46,7 @@ impl Application {
             cache,
             metrics: Arc::new(Metrics::new()?),
             statements,
+            storage: Arc::new(crate::storage::Storage::open(&settings_storage)?),
         };
         Self::bind(state)
     }

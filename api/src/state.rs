@@ -24,4 +24,6 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// SQL statements executed by the pool since start.
     pub statements: Arc<std::sync::atomic::AtomicU64>,
+    /// Attachment content.
+    pub storage: Arc<crate::storage::Storage>,
 }

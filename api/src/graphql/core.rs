@@ -23,6 +23,7 @@ use crate::error::{AppError, AppResult, GqlResult};
 use crate::graphql::access::{self, CustomRole, Member};
 use crate::graphql::apps::{self, ApiKey, App};
 use crate::graphql::audit::{self, AuditEntry, PersonalDataAccess};
+use crate::graphql::collab::{self, Attachment, Comment};
 use crate::graphql::idp::{self, IdentityProvider};
 use crate::graphql::listing::{Cursor, SortKey, keyset_condition, ordering_name};
 use crate::graphql::org::{CostCentre, Employee, Location, OrgUnit, Party, Tag};
@@ -259,6 +260,22 @@ pub struct Page<N> {
     edges: Vec<PageEdge<N>>,
     page_info: PageInfo,
     total_count: u64,
+}
+
+impl<N> Page<N> {
+    /// A page with no rows (a list the caller may not see anything of).
+    pub fn empty() -> Self {
+        Self {
+            edges: Vec::new(),
+            page_info: PageInfo {
+                has_next_page: false,
+                has_previous_page: false,
+                start_cursor: None,
+                end_cursor: None,
+            },
+            total_count: 0,
+        }
+    }
 }
 
 impl<N: OutputType> TypeName for Page<N> {
@@ -535,7 +552,8 @@ macro_rules! nodes {
             $( $(#[doc = $doc])+ $variant($ty), )+
         }
 
-        async fn resolve_node(ctx: &Context<'_>, id: &ID) -> GqlResult<Option<Node>> {
+        /// Resolves a global id inside the caller's tenant, with the view permission of its type.
+        pub async fn resolve_node(ctx: &Context<'_>, id: &ID) -> GqlResult<Option<Node>> {
             let session = ctx.session()?;
             let Some((ty, uuid)) = GlobalId::decode(id) else {
                 return Ok(None);
@@ -547,7 +565,47 @@ macro_rules! nodes {
             )+
             Ok(None)
         }
+
+        /// The permission that reads records of a type that can carry tags, comments and
+        /// attachments (the plain resources); `None` for any other type.
+        pub fn subject_view_permission(type_name: &str) -> Option<(&'static str, Permission)> {
+            $(
+                if type_name == <$entity as TenantScoped>::TYPE_NAME {
+                    return nodes!(@subject $entity $(, $resolve)?);
+                }
+            )+
+            None
+        }
+
+        /// Every type that can carry tags, comments and attachments.
+        pub fn subject_types() -> Vec<&'static str> {
+            let mut types = Vec::new();
+            $(
+                if let Some((t, _)) = nodes!(@subject $entity $(, $resolve)?) {
+                    types.push(t);
+                }
+            )+
+            types
+        }
+
+        /// Whether the tenant has a row of a subject type (see [`subject_view_permission`]).
+        pub async fn subject_exists(tx: &TenantTx, type_name: &str, id: uuid::Uuid) -> AppResult<bool> {
+            $(
+                if type_name == <$entity as TenantScoped>::TYPE_NAME {
+                    return nodes!(@exists tx, id, $entity $(, $resolve)?);
+                }
+            )+
+            Ok(false)
+        }
     };
+    (@subject $entity:ty) => {
+        Some((<$entity as TenantScoped>::TYPE_NAME, <$entity as Resource>::VIEW))
+    };
+    (@subject $entity:ty, $resolve:path) => { None::<(&'static str, Permission)> };
+    (@exists $tx:ident, $id:ident, $entity:ty) => {
+        Ok($tx.get::<$entity>($id).await?.is_some())
+    };
+    (@exists $tx:ident, $id:ident, $entity:ty, $resolve:path) => { Ok(false) };
     (@resolve $ctx:ident, $session:ident, $uuid:ident, $variant:ident, $entity:ty) => {{
         $session.principal.require(<$entity as Resource>::VIEW)?;
         load_one::<$entity>($ctx, Some($uuid))
@@ -585,6 +643,10 @@ nodes! {
     ApiKey(ApiKey) for entity::access::api_key::Entity => apps::api_key_node,
     /// An external identity provider.
     IdentityProvider(IdentityProvider) for entity::access::identity_provider::Entity => idp::idp_node,
+    /// A comment on a record.
+    Comment(Comment) for entity::org::comment::Entity => collab::comment_node,
+    /// A file attached to a record.
+    Attachment(Attachment) for entity::org::attachment::Entity => collab::attachment_node,
     /// A read of a sensitive personal field.
     PersonalDataAccess(PersonalDataAccess) for entity::audit::personal_data_access::Entity => audit::personal_data_access_node,
 }

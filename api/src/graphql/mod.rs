@@ -7,6 +7,7 @@
 pub mod access;
 pub mod apps;
 pub mod audit;
+pub mod collab;
 pub mod core;
 pub mod identity;
 pub mod idp;
@@ -38,6 +39,7 @@ pub struct QueryRoot(
     org::LocationQuery,
     org::PartyQuery,
     org::TagQuery,
+    collab::CollabQuery,
     core::NodeQuery,
 );
 
@@ -57,6 +59,7 @@ pub struct MutationRoot(
     org::LocationMutation,
     org::PartyMutation,
     org::TagMutation,
+    collab::CollabMutation,
 );
 
 /// The root subscription: one object per domain.

@@ -696,6 +696,13 @@ macro_rules! node_object {
             async fn archived_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
                 self.0.archived_at
             }
+            /// The tags on the record, by name.
+            async fn tags(
+                &self,
+                ctx: &async_graphql::Context<'_>,
+            ) -> $crate::error::GqlResult<Vec<$crate::graphql::org::Tag>> {
+                Ok($crate::graphql::collab::tags_of(ctx, self.0.id).await?)
+            }
             $($body)*
         }
     };

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod apps;
+pub mod collab;
 pub mod demo;
 pub mod idempotency;
 pub mod idp;

@@ -52,6 +52,8 @@ pub fn test_settings() -> Settings {
     // The tests' JWKS server listens on loopback.
     s.auth.jwks_allow_private_networks = true;
     s.platform.operator_key = Some(OPERATOR_KEY.to_owned().into());
+    s.storage.local_path = tempfile::tempdir().expect("temp dir").keep();
+    s.storage.max_file_bytes = 64 * 1024;
     match backend() {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temp dir").keep();
@@ -281,8 +283,9 @@ impl TestApp {
                 let inserted = tx.insert(e.into_active(tx)).await?;
                 first.get_or_insert(inserted.id);
             }
-            // One row of each organisation-core type.
-            seed_org_core(tx).await?;
+            // One row of each organisation-core type, and a tag, comment and attachment on the
+            // first employee.
+            seed_org_core(tx, first).await?;
             Ok(())
         })
         .await
@@ -402,7 +405,10 @@ pub async fn drop_postgres_database(name: &str) {
 }
 
 /// One cost centre, location, party and tag, through the same validation as the API.
-async fn seed_org_core(tx: &entity::TenantTx) -> api::error::AppResult<()> {
+async fn seed_org_core(
+    tx: &entity::TenantTx,
+    employee: Option<uuid::Uuid>,
+) -> api::error::AppResult<()> {
     use api::graphql::org::*;
     use api::graphql::resource::create_valid;
     use entity::org::{cost_centre, location, party, tag};
@@ -446,7 +452,7 @@ async fn seed_org_core(tx: &entity::TenantTx) -> api::error::AppResult<()> {
         },
     )
     .await?;
-    create_valid::<tag::Entity>(
+    let tag = create_valid::<tag::Entity>(
         tx,
         &CreateTagInput {
             name: "Seed".into(),
@@ -455,5 +461,40 @@ async fn seed_org_core(tx: &entity::TenantTx) -> api::error::AppResult<()> {
         },
     )
     .await?;
+    let Some(employee) = employee else {
+        return Ok(());
+    };
+    use api::graphql::core::GlobalId;
+    use api::services::collab;
+    let admin = api::auth::Principal {
+        tenant: tx.tenant(),
+        kind: api::auth::PrincipalKind::User,
+        actor_id: uuid::Uuid::nil(),
+        roles: Vec::new(),
+        permissions: api::auth::Permission::ALL.iter().copied().collect(),
+    };
+    let subject = GlobalId::of::<entity::org::employee::Entity>(employee);
+    let failed = |e| api::error::AppError::BadRequest(format!("{e:?}"));
+    collab::add_tag(tx, &admin, &subject, &GlobalId::of::<tag::Entity>(tag.id))
+        .await?
+        .map_err(failed)?;
+    collab::add_comment(tx, &admin, &subject, "Seed comment")
+        .await?
+        .map_err(failed)?;
+    // The row only: the seeded attachment has no content in the store.
+    let storage = api::storage::Storage::open(&api::config::StorageSettings {
+        local_path: std::env::temp_dir().join("urakata-seed-attachments"),
+        ..Default::default()
+    })
+    .map_err(api::error::AppError::internal)?;
+    let upload = collab::Upload {
+        subject_id: &subject,
+        file_name: "seed.txt",
+        content_type: "text/plain",
+        content: b"seed",
+    };
+    collab::add_attachment(tx, &admin, &storage, upload)
+        .await?
+        .map_err(failed)?;
     Ok(())
 }

@@ -14,6 +14,7 @@ mod access;
 mod apps;
 mod audit;
 mod cli;
+mod collab;
 mod config;
 mod data_layer;
 mod errors;
