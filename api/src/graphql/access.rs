@@ -8,13 +8,11 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::access::role;
 use entity::platform::{self, membership, user};
-use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter};
+use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use crate::error::{AppError, GqlResult, InputError};
-use crate::graphql::core::{
-    ContextExt, GlobalId, Page, PageArgs, Session, list, load_one, page_complexity, settle,
-};
+use crate::graphql::core::{ContextExt, GlobalId, Session, load_one, settle};
 use crate::graphql::identity::app_state;
 use crate::permissions::{BuiltinRole, Permission, permission_from_name, permission_name};
 use crate::services::access::{self, AccessErrorCode, RoleInput};
@@ -202,50 +200,6 @@ impl AccessQuery {
                 permissions: r.permissions(),
             })
             .collect())
-    }
-
-    /// The tenant's own roles. Needs `MANAGE_ROLES` or `MANAGE_MEMBERS`.
-    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
-    async fn custom_roles(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Page size from the start (default 20, at most 100).")] first: Option<i32>,
-        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
-        #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Cursor to continue before.")] before: Option<String>,
-    ) -> GqlResult<Page<CustomRole>> {
-        let session = role_reader(ctx)?;
-        let args = PageArgs::parse(first, after, last, before)?;
-        Ok(list::<role::Entity, _>(
-            ctx,
-            session,
-            args,
-            |q| q.filter(role::Column::ArchivedAt.is_null()),
-            CustomRole,
-        )
-        .await?)
-    }
-
-    /// The tenant's members. Needs `MANAGE_MEMBERS`.
-    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
-    async fn members(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Page size from the start (default 20, at most 100).")] first: Option<i32>,
-        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
-        #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Cursor to continue before.")] before: Option<String>,
-    ) -> GqlResult<Page<Member>> {
-        let session = ctx.authorize(Permission::ManageMembers)?;
-        let args = PageArgs::parse(first, after, last, before)?;
-        Ok(list::<membership::Entity, _>(
-            ctx,
-            session,
-            args,
-            |q| q.filter(membership::Column::ArchivedAt.is_null()),
-            Member,
-        )
-        .await?)
     }
 }
 
@@ -582,4 +536,99 @@ async fn finish_member_with(
         invitation_token,
         errors,
     })
+}
+
+impl crate::graphql::listing::DbEnum for MemberStatus {
+    fn db(self) -> &'static str {
+        match self {
+            MemberStatus::Active => "active",
+            MemberStatus::Suspended => "suspended",
+        }
+    }
+}
+
+crate::enum_filter!(MemberStatus);
+
+impl From<role::Model> for CustomRole {
+    fn from(m: role::Model) -> Self {
+        Self(m)
+    }
+}
+
+impl From<membership::Model> for Member {
+    fn from(m: membership::Model) -> Self {
+        Self(m)
+    }
+}
+
+crate::filter_input! {
+    /// Conditions on the tenant's own roles; every field given must hold.
+    CustomRoleFilter for role {
+        /// The role key.
+        key: crate::graphql::listing::TextFilter => Key,
+        /// The display name.
+        name: crate::graphql::listing::TextFilter => Name,
+        /// When the role was defined.
+        created_at: crate::graphql::listing::DateTimeFilter => CreatedAt,
+    }
+}
+
+crate::order_field! {
+    /// What the tenant's roles can be sorted by.
+    CustomRole for role {
+        /// The key.
+        Key => Key,
+        /// The name.
+        Name => Name,
+        /// Creation time.
+        CreatedAt => CreatedAt,
+    }
+}
+
+impl crate::graphql::resource::Resource for role::Entity {
+    type Node = CustomRole;
+    type Filter = CustomRoleFilter;
+    type Order = CustomRoleOrder;
+    const VIEW: Permission = Permission::ManageRoles;
+
+    fn authorize<'a>(ctx: &'a Context<'_>) -> crate::error::AppResult<&'a Session> {
+        role_reader(ctx)
+    }
+}
+
+crate::list_query! {
+    entity: role::Entity, node: CustomRole, many: custom_roles, what: "custom role",
+    needs: ["`MANAGE_ROLES` or `MANAGE_MEMBERS`"], query: CustomRoleListQuery,
+}
+
+crate::filter_input! {
+    /// Conditions on the tenant's members; every field given must hold.
+    MemberFilter for membership {
+        /// Whether the member may sign in.
+        status: MemberStatusFilter => Status,
+        /// When the membership began.
+        created_at: crate::graphql::listing::DateTimeFilter => CreatedAt,
+    }
+}
+
+crate::order_field! {
+    /// What members can be sorted by.
+    Member for membership {
+        /// When the membership began.
+        CreatedAt => CreatedAt,
+        /// Last change.
+        UpdatedAt => UpdatedAt,
+    }
+}
+
+impl crate::graphql::resource::Resource for membership::Entity {
+    type Node = Member;
+    type Filter = MemberFilter;
+    type Order = MemberOrder;
+    const VIEW: Permission = Permission::ManageMembers;
+}
+
+crate::list_query! {
+    entity: membership::Entity, node: Member, many: members, what: "member",
+    needs: ["`MANAGE_MEMBERS`"], query: MemberListQuery,
 }

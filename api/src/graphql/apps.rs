@@ -8,9 +8,7 @@ use uuid::Uuid;
 
 use crate::config::Mode;
 use crate::error::{AppError, GqlResult, InputError};
-use crate::graphql::core::{
-    ContextExt, GlobalId, Page, PageArgs, list, load_one, page_complexity, settle,
-};
+use crate::graphql::core::{ContextExt, GlobalId, load_one, settle};
 use crate::graphql::identity::app_state;
 use crate::permissions::{Permission, permission_from_name};
 use crate::services::apps::{self, AppsErrorCode};
@@ -133,50 +131,6 @@ impl ApiKey {
     /// When the key was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
-    }
-}
-
-/// The apps queries.
-#[derive(Default)]
-pub struct AppsQuery;
-
-#[Object]
-impl AppsQuery {
-    /// The tenant's partner apps. Needs `MANAGE_APPS`.
-    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
-    async fn apps(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Page size from the start (default 20, at most 100).")] first: Option<i32>,
-        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
-        #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Cursor to continue before.")] before: Option<String>,
-    ) -> GqlResult<Page<App>> {
-        let session = ctx.authorize(Permission::ManageApps)?;
-        let args = PageArgs::parse(first, after, last, before)?;
-        Ok(list::<app::Entity, _>(
-            ctx,
-            session,
-            args,
-            |q| q.filter(app::Column::ArchivedAt.is_null()),
-            App,
-        )
-        .await?)
-    }
-
-    /// Every API key of the tenant, including revoked and expired ones. Needs `MANAGE_APPS`.
-    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
-    async fn api_keys(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Page size from the start (default 20, at most 100).")] first: Option<i32>,
-        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
-        #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Cursor to continue before.")] before: Option<String>,
-    ) -> GqlResult<Page<ApiKey>> {
-        let session = ctx.authorize(Permission::ManageApps)?;
-        let args = PageArgs::parse(first, after, last, before)?;
-        Ok(list::<api_key::Entity, _>(ctx, session, args, |q| q, ApiKey).await?)
     }
 }
 
@@ -423,4 +377,86 @@ async fn finish_app(
         app: app.map(App),
         errors,
     })
+}
+
+impl From<app::Model> for App {
+    fn from(m: app::Model) -> Self {
+        Self(m)
+    }
+}
+
+impl From<api_key::Model> for ApiKey {
+    fn from(m: api_key::Model) -> Self {
+        Self(m)
+    }
+}
+
+crate::filter_input! {
+    /// Conditions on partner apps; every field given must hold.
+    AppFilter for app {
+        /// The app's name.
+        name: crate::graphql::listing::TextFilter => Name,
+        /// When the app was created.
+        created_at: crate::graphql::listing::DateTimeFilter => CreatedAt,
+    }
+}
+
+crate::order_field! {
+    /// What partner apps can be sorted by.
+    App for app {
+        /// The name.
+        Name => Name,
+        /// Creation time.
+        CreatedAt => CreatedAt,
+    }
+}
+
+impl crate::graphql::resource::Resource for app::Entity {
+    type Node = App;
+    type Filter = AppFilter;
+    type Order = AppOrder;
+    const VIEW: Permission = Permission::ManageApps;
+}
+
+crate::list_query! {
+    entity: app::Entity, node: App, many: apps, what: "partner app",
+    needs: ["`MANAGE_APPS`"], query: AppListQuery,
+}
+
+crate::filter_input! {
+    /// Conditions on API keys (revoked and expired ones included); every field given must hold.
+    ApiKeyFilter for api_key {
+        /// The app the key belongs to.
+        app: crate::graphql::listing::IdFilter => AppId ref app::Entity,
+        /// The key's label.
+        label: crate::graphql::listing::TextFilter => Label,
+        /// When the key expires (`isNull: true` for keys that never do).
+        expires_at: crate::graphql::listing::DateTimeFilter => ExpiresAt,
+        /// When the key was revoked (`isNull: true` for keys still valid).
+        revoked_at: crate::graphql::listing::DateTimeFilter => RevokedAt,
+        /// When the key was last used.
+        last_used_at: crate::graphql::listing::DateTimeFilter => LastUsedAt,
+    }
+}
+
+crate::order_field! {
+    /// What API keys can be sorted by.
+    ApiKey for api_key {
+        /// The label.
+        Label => Label,
+        /// Creation time.
+        CreatedAt => CreatedAt,
+    }
+}
+
+impl crate::graphql::resource::Resource for api_key::Entity {
+    type Node = ApiKey;
+    type Filter = ApiKeyFilter;
+    type Order = ApiKeyOrder;
+    const VIEW: Permission = Permission::ManageApps;
+}
+
+crate::list_query! {
+    entity: api_key::Entity, node: ApiKey, many: api_keys, what: "API key",
+    needs: ["`MANAGE_APPS`"], query: ApiKeyListQuery,
 }

@@ -212,34 +212,15 @@ impl CollabQuery {
         #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
         #[graphql(desc = "Cursor to continue before.")] before: Option<String>,
     ) -> GqlResult<Page<Comment>> {
-        let session = ctx.session()?;
         let args = PageArgs::parse(first, after, last, before)?;
-        let only = subject_filter(ctx, subject_id.as_ref()).await?;
-        let condition = match only {
-            Filter::Nothing => return Ok(Page::empty()),
-            Filter::Subject(s) => collab::visible(
-                &session.principal,
-                comment::Column::SubjectType,
-                comment::Column::SubjectId,
-                Some(s),
-            ),
-            Filter::All => collab::visible(
-                &session.principal,
-                comment::Column::SubjectType,
-                comment::Column::SubjectId,
-                None,
-            ),
-        };
-        Ok(
-            list::<comment::Entity, _>(
-                ctx,
-                session,
-                args,
-                |q| q.filter(condition.clone()),
-                Comment,
-            )
-            .await?,
+        Ok(subject_list::<comment::Entity, _>(
+            ctx,
+            subject_id.as_ref(),
+            args,
+            (comment::Column::SubjectType, comment::Column::SubjectId),
+            Comment,
         )
+        .await?)
     }
 
     /// Attachments, oldest first: on one record (`subjectId`), or on every record the caller may
@@ -254,33 +235,42 @@ impl CollabQuery {
         #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
         #[graphql(desc = "Cursor to continue before.")] before: Option<String>,
     ) -> GqlResult<Page<Attachment>> {
-        let session = ctx.session()?;
         let args = PageArgs::parse(first, after, last, before)?;
-        let only = subject_filter(ctx, subject_id.as_ref()).await?;
-        let condition = match only {
-            Filter::Nothing => return Ok(Page::empty()),
-            Filter::Subject(s) => collab::visible(
-                &session.principal,
-                attachment::Column::SubjectType,
-                attachment::Column::SubjectId,
-                Some(s),
-            ),
-            Filter::All => collab::visible(
-                &session.principal,
-                attachment::Column::SubjectType,
-                attachment::Column::SubjectId,
-                None,
-            ),
-        };
-        Ok(list::<attachment::Entity, _>(
+        Ok(subject_list::<attachment::Entity, _>(
             ctx,
-            session,
+            subject_id.as_ref(),
             args,
-            |q| q.filter(condition.clone()),
+            (
+                attachment::Column::SubjectType,
+                attachment::Column::SubjectId,
+            ),
             Attachment,
         )
         .await?)
     }
+}
+
+/// Lists the comments or attachments of one record, or of every record the caller may read.
+async fn subject_list<E, N>(
+    ctx: &Context<'_>,
+    subject_id: Option<&ID>,
+    args: PageArgs,
+    columns: (E::Column, E::Column),
+    wrap: impl Fn(E::Model) -> N,
+) -> AppResult<Page<N>>
+where
+    E: entity::TenantScoped,
+    E::Model: Sync,
+    N: async_graphql::OutputType,
+{
+    let session = ctx.session()?;
+    let only = match subject_filter(ctx, subject_id).await? {
+        Filter::Nothing => return Ok(Page::empty()),
+        Filter::Subject(s) => Some(s),
+        Filter::All => None,
+    };
+    let condition = collab::visible(&session.principal, columns.0, columns.1, only);
+    list::<E, _>(ctx, session, args, |q| q.filter(condition.clone()), wrap).await
 }
 
 enum Filter {

@@ -3,13 +3,10 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::access::identity_provider as idp;
-use sea_orm::{ColumnTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::error::{AppError, GqlResult, InputError};
-use crate::graphql::core::{
-    ContextExt, GlobalId, Page, PageArgs, list, load_one, page_complexity, settle,
-};
+use crate::graphql::core::{ContextExt, GlobalId, load_one, settle};
 use crate::graphql::identity::app_state;
 use crate::permissions::{BuiltinRole, Permission};
 
@@ -91,35 +88,6 @@ impl IdentityProvider {
     /// When the provider was registered.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
-    }
-}
-
-/// The identity-provider queries.
-#[derive(Default)]
-pub struct IdpQuery;
-
-#[Object]
-impl IdpQuery {
-    /// The identity providers the tenant brings. Needs `MANAGE_TENANT`.
-    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
-    async fn identity_providers(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Page size from the start (default 20, at most 100).")] first: Option<i32>,
-        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
-        #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Cursor to continue before.")] before: Option<String>,
-    ) -> GqlResult<Page<IdentityProvider>> {
-        let session = ctx.authorize(Permission::ManageTenant)?;
-        let args = PageArgs::parse(first, after, last, before)?;
-        Ok(list::<idp::Entity, _>(
-            ctx,
-            session,
-            args,
-            |q| q.filter(idp::Column::ArchivedAt.is_null()),
-            IdentityProvider,
-        )
-        .await?)
     }
 }
 
@@ -238,4 +206,44 @@ async fn finish(
         identity_provider: provider.map(IdentityProvider),
         errors,
     })
+}
+
+impl From<idp::Model> for IdentityProvider {
+    fn from(m: idp::Model) -> Self {
+        Self(m)
+    }
+}
+
+crate::filter_input! {
+    /// Conditions on identity providers; every field given must hold.
+    IdentityProviderFilter for idp {
+        /// The issuer.
+        issuer: crate::graphql::listing::TextFilter => Issuer,
+        /// The expected audience.
+        audience: crate::graphql::listing::TextFilter => Audience,
+        /// When the provider was registered.
+        created_at: crate::graphql::listing::DateTimeFilter => CreatedAt,
+    }
+}
+
+crate::order_field! {
+    /// What identity providers can be sorted by.
+    IdentityProvider for idp {
+        /// The issuer.
+        Issuer => Issuer,
+        /// Registration time.
+        CreatedAt => CreatedAt,
+    }
+}
+
+impl crate::graphql::resource::Resource for idp::Entity {
+    type Node = IdentityProvider;
+    type Filter = IdentityProviderFilter;
+    type Order = IdentityProviderOrder;
+    const VIEW: Permission = Permission::ManageTenant;
+}
+
+crate::list_query! {
+    entity: idp::Entity, node: IdentityProvider, many: identity_providers,
+    what: "identity provider", needs: ["`MANAGE_TENANT`"], query: IdpQuery,
 }

@@ -28,7 +28,10 @@ use crate::config::LimitSettings;
 pub struct QueryRoot(
     platform::PlatformQuery,
     access::AccessQuery,
-    apps::AppsQuery,
+    access::CustomRoleListQuery,
+    access::MemberListQuery,
+    apps::AppListQuery,
+    apps::ApiKeyListQuery,
     idp::IdpQuery,
     numbering::NumberingQuery,
     audit::AuditQuery,

@@ -234,6 +234,11 @@ pub trait Resource:
     type Order: Ordering<Entity = Self>;
     /// The permission that reads it.
     const VIEW: Permission;
+
+    /// Checks that the caller may list and read it (by default: holds `VIEW`).
+    fn authorize<'a>(ctx: &'a Context<'_>) -> AppResult<&'a crate::graphql::core::Session> {
+        ctx.authorize(Self::VIEW)
+    }
 }
 
 /// An entity with the shared create, update, archive and restore mutations.
@@ -329,7 +334,7 @@ pub async fn list<R: Resource>(
     order_by: Option<Vec<R::Order>>,
     archived: ArchiveState,
 ) -> AppResult<Page<R::Node>> {
-    let session = ctx.authorize(R::VIEW)?;
+    let session = R::authorize(ctx)?;
     let args = PageArgs::parse(first, after, last, before)?;
     let keys = sort_keys(order_by.as_deref().unwrap_or_default())?;
     let condition = filter
@@ -359,7 +364,7 @@ pub async fn list<R: Resource>(
 
 /// The by-id query of a resource (archived rows included: a link to one still resolves).
 pub async fn get<R: Resource>(ctx: &Context<'_>, id: &ID) -> AppResult<Option<R::Node>> {
-    ctx.authorize(R::VIEW)?;
+    R::authorize(ctx)?;
     Ok(load_one::<R>(ctx, GlobalId::decode_for::<R>(id))
         .await?
         .map(R::Node::from))
@@ -739,30 +744,18 @@ macro_rules! resource {
             $crate::auth::Permission::$manage
         ));
         paste::paste! {
-            #[doc = "The queries of the " $what " list."]
+            $crate::list_query! {
+                entity: $entity, node: $node, many: $many, what: $what,
+                needs: ["`" $view:snake:upper "`"], query: [<$node ListQuery>],
+            }
+
+            #[doc = "The by-id query of " $what " records."]
             #[derive(Default)]
-            pub struct $query;
+            pub struct [<$node OneQuery>];
 
-            #[doc = "The queries of the " $what " list."]
+            #[doc = "The by-id query of " $what " records."]
             #[async_graphql::Object]
-            impl $query {
-                #[doc = "The tenant's " $what " records, oldest first unless `orderBy` says otherwise. Needs `" $view:snake:upper "`."]
-                #[graphql(complexity = "crate::graphql::core::page_complexity(first, last, child_complexity)")]
-                #[allow(clippy::too_many_arguments)]
-                async fn $many(
-                    &self,
-                    ctx: &async_graphql::Context<'_>,
-                    #[graphql(desc = "Page size from the start (default 20, at most 100).")] first: Option<i32>,
-                    #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
-                    #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
-                    #[graphql(desc = "Cursor to continue before.")] before: Option<String>,
-                    #[graphql(desc = "Conditions the rows must meet.")] filter: Option<<$entity as $crate::graphql::resource::Resource>::Filter>,
-                    #[graphql(desc = "Sort keys, most significant first (at most five); the id breaks ties.")] order_by: Option<Vec<<$entity as $crate::graphql::resource::Resource>::Order>>,
-                    #[graphql(desc = "Whether to list rows in use (the default), archived rows, or both.")] archived: Option<$crate::graphql::resource::ArchiveState>,
-                ) -> $crate::error::GqlResult<$crate::graphql::core::Page<$node>> {
-                    Ok($crate::graphql::resource::list::<$entity>(ctx, first, after, last, before, filter, order_by, archived.unwrap_or_default()).await?)
-                }
-
+            impl [<$node OneQuery>] {
                 #[doc = "One " $what " by global id (archived ones included); `null` when unknown. Needs `" $view:snake:upper "`."]
                 async fn $one(
                     &self,
@@ -772,6 +765,10 @@ macro_rules! resource {
                     Ok($crate::graphql::resource::get::<$entity>(ctx, &id).await?)
                 }
             }
+
+            #[doc = "The queries of " $what " records."]
+            #[derive(async_graphql::MergedObject, Default)]
+            pub struct $query([<$node ListQuery>], [<$node OneQuery>]);
 
             #[doc = "Which " $what " to change, the version the change was made against, and the changes."]
             #[derive(async_graphql::InputObject)]
@@ -901,6 +898,44 @@ macro_rules! resource {
                 ) -> $crate::error::GqlResult<[<$node BulkPayload>]> {
                     let inputs = inputs.into_iter().map(Into::into).collect();
                     Ok($crate::graphql::resource::bulk_update::<$entity>(ctx, inputs, error_policy).await?.into())
+                }
+            }
+        }
+    };
+}
+
+/// Generates the list query of a [`Resource`] as its own query object: `many(first, after,
+/// last, before, filter, orderBy, archived)`. `needs` is the description's permission text.
+/// [`resource!`] uses it; read-only resources (members, apps, ...) use it alone.
+#[macro_export]
+macro_rules! list_query {
+    (
+        entity: $entity:ty, node: $node:ident, many: $many:ident, what: $what:literal,
+        needs: [$($needs:tt)*], query: $query:ident $(,)?
+    ) => {
+        paste::paste! {
+            #[doc = "The list of " $what " records."]
+            #[derive(Default)]
+            pub struct $query;
+
+            #[doc = "The list of " $what " records."]
+            #[async_graphql::Object]
+            impl $query {
+                #[doc = "The tenant's " $what " records, oldest first unless `orderBy` says otherwise. Needs " $($needs)* "."]
+                #[graphql(complexity = "crate::graphql::core::page_complexity(first, last, child_complexity)")]
+                #[allow(clippy::too_many_arguments)]
+                async fn $many(
+                    &self,
+                    ctx: &async_graphql::Context<'_>,
+                    #[graphql(desc = "Page size from the start (default 20, at most 100).")] first: Option<i32>,
+                    #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+                    #[graphql(desc = "Page size from the end (at most 100).")] last: Option<i32>,
+                    #[graphql(desc = "Cursor to continue before.")] before: Option<String>,
+                    #[graphql(desc = "Conditions the rows must meet.")] filter: Option<<$entity as $crate::graphql::resource::Resource>::Filter>,
+                    #[graphql(desc = "Sort keys, most significant first (at most five); the id breaks ties.")] order_by: Option<Vec<<$entity as $crate::graphql::resource::Resource>::Order>>,
+                    #[graphql(desc = "Whether to list rows in use (the default), archived rows, or both.")] archived: Option<$crate::graphql::resource::ArchiveState>,
+                ) -> $crate::error::GqlResult<$crate::graphql::core::Page<$node>> {
+                    Ok($crate::graphql::resource::list::<$entity>(ctx, first, after, last, before, filter, order_by, archived.unwrap_or_default()).await?)
                 }
             }
         }

@@ -832,3 +832,68 @@ async fn party_validation() {
         json!([{"field": ["address", "country"], "code": "INVALID"}])
     );
 }
+
+#[tokio::test]
+async fn every_entity_list_has_a_filter_and_an_order() {
+    let app = shared();
+    let t = app.new_tenant_with(1).await;
+    let r = call(
+        &t,
+        "{ __schema { queryType { fields { name args { name } type { ofType { name } } } } } }",
+        json!({}),
+    )
+    .await
+    .ok();
+    // Lists with filters of their own shape: the logs (by actor, entity, time) and the lists
+    // scoped to one record.
+    let own = [
+        "auditTrail",
+        "personalDataAccessLog",
+        "comments",
+        "attachments",
+    ];
+    let mut missing = Vec::new();
+    for f in r.data()["__schema"]["queryType"]["fields"]
+        .as_array()
+        .expect("fields")
+    {
+        let ty = f["type"]["ofType"]["name"].as_str().unwrap_or("");
+        let name = f["name"].as_str().unwrap_or("");
+        if !ty.ends_with("Connection") || own.contains(&name) {
+            continue;
+        }
+        let args: Vec<&str> = f["args"]
+            .as_array()
+            .expect("args")
+            .iter()
+            .filter_map(|a| a["name"].as_str())
+            .collect();
+        if !(args.contains(&"filter") && args.contains(&"orderBy")) {
+            missing.push(name.to_owned());
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "lists without filter/orderBy: {missing:?}"
+    );
+
+    // The read-only lists filter too: the seeded key is live and belongs to the seeded app.
+    let r = call(
+        &t,
+        "{ apps(filter: {name: {contains: \"payroll\"}}) { nodes { id } } }",
+        json!({}),
+    )
+    .await
+    .ok();
+    let app_id = r.data()["apps"]["nodes"][0]["id"].clone();
+    let r = call(
+        &t,
+        "query($a: ID!) { apiKeys(filter: {app: {eq: $a}, revokedAt: {isNull: true}}, orderBy: [{field: LABEL}]) { totalCount } members(filter: {status: {eq: ACTIVE}}) { totalCount } customRoles(filter: {key: {eq: \"auditor_light\"}}) { totalCount } }",
+        json!({"a": app_id}),
+    )
+    .await
+    .ok();
+    assert_eq!(r.data()["apiKeys"]["totalCount"], 1);
+    assert_eq!(r.data()["members"]["totalCount"], 1);
+    assert_eq!(r.data()["customRoles"]["totalCount"], 1);
+}
