@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::error::{AppError, AppResult, GqlResult};
 use crate::graphql::core::{
-    ContextExt, GlobalId, Node, Page, PageArgs, list, page_complexity, resolve_node,
+    ContextExt, GlobalId, Node, Page, PageArgs, list, load_one, page_complexity, resolve_node,
 };
 use crate::graphql::org::Tag;
 use crate::services::collab::{self, CollabError};
@@ -87,11 +87,7 @@ impl Comment {
     }
     /// The record commented on.
     async fn subject(&self, ctx: &Context<'_>) -> GqlResult<Option<Node>> {
-        resolve_node(
-            ctx,
-            &GlobalId::encode(&self.0.subject_type, self.0.subject_id),
-        )
-        .await
+        subject_node(ctx, &self.0.subject_type, self.0.subject_id).await
     }
     /// The text.
     async fn body(&self) -> &str {
@@ -129,11 +125,7 @@ impl Attachment {
     }
     /// The record the file is attached to.
     async fn subject(&self, ctx: &Context<'_>) -> GqlResult<Option<Node>> {
-        resolve_node(
-            ctx,
-            &GlobalId::encode(&self.0.subject_type, self.0.subject_id),
-        )
-        .await
+        subject_node(ctx, &self.0.subject_type, self.0.subject_id).await
     }
     /// The file's name.
     async fn file_name(&self) -> &str {
@@ -168,30 +160,24 @@ impl Attachment {
 /// Resolves a comment id for `node(id:)`.
 pub async fn comment_node(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<Comment>> {
     let session = ctx.session()?;
-    let row = session
-        .db
-        .read(async |tx| tx.get::<comment::Entity>(id).await)
-        .await?;
-    Ok(row
-        .filter(|c| readable(session, &c.subject_type))
+    Ok(load_one::<comment::Entity>(ctx, Some(id))
+        .await?
+        .filter(|c| collab::may_read(&session.principal, &c.subject_type))
         .map(Comment))
 }
 
 /// Resolves an attachment id for `node(id:)`.
 pub async fn attachment_node(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<Attachment>> {
     let session = ctx.session()?;
-    let row = session
-        .db
-        .read(async |tx| tx.get::<attachment::Entity>(id).await)
-        .await?;
-    Ok(row
-        .filter(|a| readable(session, &a.subject_type))
+    Ok(load_one::<attachment::Entity>(ctx, Some(id))
+        .await?
+        .filter(|a| collab::may_read(&session.principal, &a.subject_type))
         .map(Attachment))
 }
 
-fn readable(session: &crate::graphql::core::Session, subject_type: &str) -> bool {
-    crate::graphql::core::subject_view_permission(subject_type)
-        .is_some_and(|(_, p)| session.principal.can(p))
+/// The record a comment or attachment is on, resolved like `node(id:)`.
+async fn subject_node(ctx: &Context<'_>, subject_type: &str, id: Uuid) -> GqlResult<Option<Node>> {
+    resolve_node(ctx, &GlobalId::encode(subject_type, id)).await
 }
 
 /// The queries of comments and attachments.

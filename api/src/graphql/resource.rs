@@ -23,7 +23,7 @@ use uuid::Uuid;
 use crate::auth::Permission;
 use crate::error::{AppError, AppResult, InputError};
 use crate::graphql::core::{
-    ContextExt, GlobalId, MAX_PAGE, Page, PageArgs, list_sorted, load_one, model_id,
+    ContextExt, GlobalId, MAX_PAGE, Page, PageArgs, list_sorted, load_one, model_id, settle,
 };
 use crate::graphql::listing::{Budget, FilterInput, Ordering, sort_keys};
 
@@ -140,6 +140,26 @@ impl<C: ErrorCodes> Problems<C> {
             }
             Some(_) => Ok(Some(uuid)),
         }
+    }
+
+    /// A patch of an optional reference: `None` leaves the field as it is (also when the new
+    /// reference is not valid, so `IGNORE_FAILED` keeps the old value), `Some(None)` clears it,
+    /// `Some(Some(id))` points it at a live row of `T`.
+    pub async fn reference_patch<T>(
+        &mut self,
+        tx: &TenantTx,
+        path: &str,
+        patch: &async_graphql::MaybeUndefined<ID>,
+    ) -> AppResult<Option<Option<Uuid>>>
+    where
+        T: TenantScoped,
+    {
+        use async_graphql::MaybeUndefined;
+        Ok(match patch {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(id) => self.reference::<T>(tx, path, Some(id)).await?.map(Some),
+        })
     }
 
     /// Refuses `value` in `column` when another row of `E` (archived ones included) has it.
@@ -301,8 +321,8 @@ fn version<E: EntityTrait>(row: &E::Model) -> AppResult<i32> {
     }
 }
 
-/// Sets the bookkeeping of a new row: id, version 1, who and when.
-fn stamp_new<R: Resource>(am: &mut R::ActiveModel, actor: Option<Uuid>) -> AppResult<()> {
+/// Sets the bookkeeping of a new row of any tenant-owned entity: id, version 1, who and when.
+pub fn stamp_new<R: TenantScoped>(am: &mut R::ActiveModel, actor: Option<Uuid>) -> AppResult<()> {
     let now = chrono::Utc::now();
     am.set(R::id_column(), Uuid::now_v7().into());
     am.set(column::<R>("version")?, 1i32.into());
@@ -442,13 +462,9 @@ async fn update_row<R: Editable>(
 pub async fn create<R: Editable>(ctx: &Context<'_>, input: R::Create) -> AppResult<Outcome<R>> {
     let session = ctx.authorize(R::MANAGE)?;
     let tx = session.begin_write(ctx).await?;
-    match create_row::<R>(&tx, Some(session.principal.actor_id), &input, None).await? {
-        Ok((row, _)) => {
-            tx.commit().await?;
-            Ok((Some(row.into()), Vec::new()))
-        }
-        Err(errors) => Ok((None, errors)),
-    }
+    let out = create_row::<R>(&tx, Some(session.principal.actor_id), &input, None).await?;
+    let (row, errors) = settle(tx, out.map(|(row, _)| row)).await?;
+    Ok((row.map(Into::into), errors))
 }
 
 /// Creates a row through its validation, as the platform (seeding, imports): problems are an
@@ -473,13 +489,9 @@ pub async fn update<R: Editable>(
 ) -> AppResult<Outcome<R>> {
     let session = ctx.authorize(R::MANAGE)?;
     let tx = session.begin_write(ctx).await?;
-    match update_row::<R>(&tx, session.principal.actor_id, &input, None).await? {
-        Ok((row, _)) => {
-            tx.commit().await?;
-            Ok((Some(row.into()), Vec::new()))
-        }
-        Err(errors) => Ok((None, errors)),
-    }
+    let out = update_row::<R>(&tx, session.principal.actor_id, &input, None).await?;
+    let (row, errors) = settle(tx, out.map(|(row, _)| row)).await?;
+    Ok((row.map(Into::into), errors))
 }
 
 /// `archive<Entity>` and `restore<Entity>`: a soft delete and its undo.

@@ -15,6 +15,7 @@ use uuid::Uuid;
 use crate::auth::{Permission, Principal};
 use crate::error::{AppError, AppResult, InputError};
 use crate::graphql::core::{GlobalId, subject_exists, subject_view_permission};
+use crate::graphql::resource::stamp_new;
 
 /// What can be wrong with a tag, comment or attachment.
 #[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
@@ -63,12 +64,18 @@ pub async fn subject(
     Ok(Some((ty, uuid)))
 }
 
+/// Whether the principal may read records of a subject type (and so their tags, comments and
+/// attachments).
+pub fn may_read(principal: &Principal, subject_type: &str) -> bool {
+    subject_view_permission(subject_type).is_some_and(|(_, p)| principal.can(p))
+}
+
 /// The subject types the principal may read, for lists across subjects.
 pub fn readable_types(principal: &Principal, types: &[&'static str]) -> Vec<&'static str> {
     types
         .iter()
         .copied()
-        .filter(|t| subject_view_permission(t).is_some_and(|(_, p)| principal.can(p)))
+        .filter(|t| may_read(principal, t))
         .collect()
 }
 
@@ -124,21 +131,15 @@ pub async fn add_tag(
             "the record already has this tag",
         )));
     }
-    let now = chrono::Utc::now();
-    tx.insert(tagging::ActiveModel {
-        tenant_id: Set(tx.tenant().uuid()),
-        id: Set(Uuid::now_v7()),
+    let mut am = tagging::ActiveModel {
         tag_id: Set(tag.id),
         subject_type: Set(ty.to_owned()),
         subject_id: Set(sid),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-        created_by: Set(Some(principal.actor_id)),
-        updated_by: Set(Some(principal.actor_id)),
         archived_at: Set(None),
-    })
-    .await?;
+        ..Default::default()
+    };
+    stamp_new::<tagging::Entity>(&mut am, Some(principal.actor_id))?;
+    tx.insert(am).await?;
     Ok(Ok(sid))
 }
 
@@ -213,23 +214,15 @@ pub async fn add_comment(
         Ok(b) => b,
         Err(e) => return Ok(Err(e)),
     };
-    let now = chrono::Utc::now();
-    let row = tx
-        .insert(comment::ActiveModel {
-            tenant_id: Set(tx.tenant().uuid()),
-            id: Set(Uuid::now_v7()),
-            subject_type: Set(ty.to_owned()),
-            subject_id: Set(sid),
-            body: Set(body),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
-            created_by: Set(Some(principal.actor_id)),
-            updated_by: Set(Some(principal.actor_id)),
-            archived_at: Set(None),
-        })
-        .await?;
-    Ok(Ok(row))
+    let mut am = comment::ActiveModel {
+        subject_type: Set(ty.to_owned()),
+        subject_id: Set(sid),
+        body: Set(body),
+        archived_at: Set(None),
+        ..Default::default()
+    };
+    stamp_new::<comment::Entity>(&mut am, Some(principal.actor_id))?;
+    Ok(Ok(tx.insert(am).await?))
 }
 
 /// Loads a comment or attachment the principal may change: it must exist, its subject must be
@@ -238,7 +231,7 @@ async fn own<E>(
     tx: &TenantTx,
     principal: &Principal,
     id: &ID,
-    subject_of: impl Fn(&E::Model) -> (String, Uuid, Option<Uuid>),
+    subject_of: impl Fn(&E::Model) -> (String, Option<Uuid>),
 ) -> AppResult<Result<E::Model, Vec<CollabError>>>
 where
     E: entity::TenantScoped,
@@ -250,12 +243,10 @@ where
     let Some(row) = row else {
         return Err(AppError::NotFound(E::TYPE_NAME));
     };
-    let (ty, sid, author) = subject_of(&row);
-    let readable = subject_view_permission(&ty).is_some_and(|(_, p)| principal.can(p));
-    if !readable {
+    let (ty, author) = subject_of(&row);
+    if !may_read(principal, &ty) {
         return Err(AppError::NotFound(E::TYPE_NAME));
     }
-    let _ = sid;
     if author != Some(principal.actor_id) && !principal.can(Permission::ManageTenant) {
         return Ok(Err(err(
             "id",
@@ -275,7 +266,7 @@ pub async fn edit_comment(
     body: &str,
 ) -> AppResult<Result<comment::Model, Vec<CollabError>>> {
     let row = match own::<comment::Entity>(tx, principal, id, |c| {
-        (c.subject_type.clone(), c.subject_id, c.created_by)
+        (c.subject_type.clone(), c.created_by)
     })
     .await?
     {
@@ -312,7 +303,7 @@ pub async fn delete_comment(
     id: &ID,
 ) -> AppResult<Result<Uuid, Vec<CollabError>>> {
     let row = match own::<comment::Entity>(tx, principal, id, |c| {
-        (c.subject_type.clone(), c.subject_id, c.created_by)
+        (c.subject_type.clone(), c.created_by)
     })
     .await?
     {
@@ -401,27 +392,24 @@ pub async fn add_attachment(
             "the content does not match the declared type",
         )));
     }
-    let id = Uuid::now_v7();
-    let now = chrono::Utc::now();
-    let row = tx
-        .insert(attachment::ActiveModel {
-            tenant_id: Set(tx.tenant().uuid()),
-            id: Set(id),
-            subject_type: Set(ty.to_owned()),
-            subject_id: Set(sid),
-            file_name: Set(name.to_owned()),
-            content_type: Set(content_type),
-            size_bytes: Set(upload.content.len() as i64),
-            sha256: Set(hex(&Sha256::digest(upload.content))),
-            storage_key: Set(format!("{}/{id}", tx.tenant())),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
-            created_by: Set(Some(principal.actor_id)),
-            updated_by: Set(Some(principal.actor_id)),
-            archived_at: Set(None),
-        })
-        .await?;
+    let mut am = attachment::ActiveModel {
+        subject_type: Set(ty.to_owned()),
+        subject_id: Set(sid),
+        file_name: Set(name.to_owned()),
+        content_type: Set(content_type),
+        size_bytes: Set(upload.content.len() as i64),
+        sha256: Set(hex(&Sha256::digest(upload.content))),
+        archived_at: Set(None),
+        ..Default::default()
+    };
+    stamp_new::<attachment::Entity>(&mut am, Some(principal.actor_id))?;
+    let sea_orm::ActiveValue::Set(id) = am.id else {
+        return Err(AppError::internal(anyhow::anyhow!(
+            "an attachment without an id"
+        )));
+    };
+    am.storage_key = Set(format!("{}/{id}", tx.tenant()));
+    let row = tx.insert(am).await?;
     Ok(Ok(row))
 }
 
@@ -436,7 +424,7 @@ pub async fn delete_attachment(
     id: &ID,
 ) -> AppResult<Result<attachment::Model, Vec<CollabError>>> {
     let row = match own::<attachment::Entity>(tx, principal, id, |a| {
-        (a.subject_type.clone(), a.subject_id, a.created_by)
+        (a.subject_type.clone(), a.created_by)
     })
     .await?
     {
@@ -456,7 +444,5 @@ pub async fn readable_attachment(
     id: Uuid,
 ) -> AppResult<Option<attachment::Model>> {
     let row = tx.get::<attachment::Entity>(id).await?;
-    Ok(row.filter(|a| {
-        subject_view_permission(&a.subject_type).is_some_and(|(_, p)| principal.can(p))
-    }))
+    Ok(row.filter(|a| may_read(principal, &a.subject_type)))
 }

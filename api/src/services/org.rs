@@ -177,34 +177,24 @@ impl Editable for org_unit::Entity {
         if let Some(name) = &patch.name {
             am.name = Set(p.required_text("patch.name", name, 200));
         }
-        match &patch.parent_id {
-            MaybeUndefined::Undefined => {}
-            MaybeUndefined::Null => am.parent_id = Set(None),
-            MaybeUndefined::Value(id) => {
-                let parent = p
-                    .reference::<org_unit::Entity>(tx, "patch.parentId", Some(id))
-                    .await?;
-                if reaches::<org_unit::Entity>(tx, parent, row.id, |u| u.parent_id).await? {
-                    p.row(
-                        "patch.parentId",
-                        OrgErrorCode::Cycle,
-                        "a unit cannot sit below itself",
-                    );
-                }
-                am.parent_id = Set(parent);
+        if let Some(parent) = p
+            .reference_patch::<org_unit::Entity>(tx, "patch.parentId", &patch.parent_id)
+            .await?
+        {
+            if reaches::<org_unit::Entity>(tx, parent, row.id, |u| u.parent_id).await? {
+                p.row(
+                    "patch.parentId",
+                    OrgErrorCode::Cycle,
+                    "a unit cannot sit below itself",
+                );
             }
+            am.parent_id = Set(parent);
         }
-        match &patch.manager_id {
-            MaybeUndefined::Undefined => {}
-            MaybeUndefined::Null => am.manager_id = Set(None),
-            MaybeUndefined::Value(id) => {
-                if let Some(m) = p
-                    .reference::<employee::Entity>(tx, "patch.managerId", Some(id))
-                    .await?
-                {
-                    am.manager_id = Set(Some(m));
-                }
-            }
+        if let Some(manager) = p
+            .reference_patch::<employee::Entity>(tx, "patch.managerId", &patch.manager_id)
+            .await?
+        {
+            am.manager_id = Set(manager);
         }
         Ok(am)
     }
@@ -325,35 +315,24 @@ impl Editable for employee::Entity {
         if let Some(d) = patch.hire_date {
             am.hire_date = Set(d);
         }
-        match &patch.org_unit_id {
-            MaybeUndefined::Undefined => {}
-            MaybeUndefined::Null => am.org_unit_id = Set(None),
-            MaybeUndefined::Value(id) => {
-                if let Some(u) = p
-                    .reference::<org_unit::Entity>(tx, "patch.orgUnitId", Some(id))
-                    .await?
-                {
-                    am.org_unit_id = Set(Some(u));
-                }
-            }
+        if let Some(unit) = p
+            .reference_patch::<org_unit::Entity>(tx, "patch.orgUnitId", &patch.org_unit_id)
+            .await?
+        {
+            am.org_unit_id = Set(unit);
         }
-        match &patch.manager_id {
-            MaybeUndefined::Undefined => {}
-            MaybeUndefined::Null => am.manager_id = Set(None),
-            MaybeUndefined::Value(id) => {
-                let manager = p
-                    .reference::<employee::Entity>(tx, "patch.managerId", Some(id))
-                    .await?;
-                if reaches::<employee::Entity>(tx, manager, row.id, |e| e.manager_id).await? {
-                    p.row(
-                        "patch.managerId",
-                        OrgErrorCode::Cycle,
-                        "an employee cannot report to themselves, directly or through others",
-                    );
-                } else if manager.is_some() {
-                    am.manager_id = Set(manager);
-                }
+        if let Some(manager) = p
+            .reference_patch::<employee::Entity>(tx, "patch.managerId", &patch.manager_id)
+            .await?
+        {
+            if reaches::<employee::Entity>(tx, manager, row.id, |e| e.manager_id).await? {
+                p.row(
+                    "patch.managerId",
+                    OrgErrorCode::Cycle,
+                    "an employee cannot report to themselves, directly or through others",
+                );
             }
+            am.manager_id = Set(manager);
         }
         Ok(am)
     }
@@ -420,15 +399,17 @@ impl Editable for cost_centre::Entity {
         if let Some(d) = optional_patch(&patch.description) {
             am.description = Set(p.optional_text("patch.description", d, 1000));
         }
-        if let Some(id) = reference_patch(&patch.org_unit_id) {
-            am.org_unit_id = Set(p
-                .reference::<org_unit::Entity>(tx, "patch.orgUnitId", id)
-                .await?);
+        if let Some(unit) = p
+            .reference_patch::<org_unit::Entity>(tx, "patch.orgUnitId", &patch.org_unit_id)
+            .await?
+        {
+            am.org_unit_id = Set(unit);
         }
-        if let Some(id) = reference_patch(&patch.manager_id) {
-            am.manager_id = Set(p
-                .reference::<employee::Entity>(tx, "patch.managerId", id)
-                .await?);
+        if let Some(manager) = p
+            .reference_patch::<employee::Entity>(tx, "patch.managerId", &patch.manager_id)
+            .await?
+        {
+            am.manager_id = Set(manager);
         }
         Ok(am)
     }
@@ -440,15 +421,6 @@ fn optional_patch(v: &MaybeUndefined<String>) -> Option<Option<&str>> {
         MaybeUndefined::Undefined => None,
         MaybeUndefined::Null => Some(None),
         MaybeUndefined::Value(s) => Some(Some(s.as_str())),
-    }
-}
-
-/// A patch field of a reference: `None` to leave it, `Some(None)` to clear it.
-fn reference_patch(v: &MaybeUndefined<async_graphql::ID>) -> Option<Option<&async_graphql::ID>> {
-    match v {
-        MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(id) => Some(Some(id)),
     }
 }
 
