@@ -274,19 +274,7 @@ async fn principal_for_user(
     if member.status != "active" || member.archived_at.is_some() {
         return Err(refused());
     }
-    let permissions = member
-        .roles
-        .0
-        .iter()
-        .filter_map(|r| BuiltinRole::from_key(r))
-        .flat_map(|r| r.permissions())
-        .chain(custom.iter().flat_map(|r| {
-            r.permissions
-                .0
-                .iter()
-                .filter_map(|p| permission_from_name(p))
-        }))
-        .collect();
+    let permissions = crate::permissions::granted_by(&member.roles.0, &custom);
     Ok(Principal {
         tenant: tenant_id,
         kind: PrincipalKind::User,

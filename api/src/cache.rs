@@ -19,10 +19,23 @@ pub trait Cache: Send + Sync {
     async fn set(&self, key: &str, value: Vec<u8>, ttl: Duration) -> anyhow::Result<()>;
     /// Removes a value.
     async fn delete(&self, key: &str) -> anyhow::Result<()>;
+    /// Removes several values (one round trip on Redis).
+    async fn delete_many(&self, keys: &[String]) -> anyhow::Result<()> {
+        for key in keys {
+            self.delete(key).await?;
+        }
+        Ok(())
+    }
     /// Checks that the cache answers (for `/readyz`).
     async fn ping(&self) -> anyhow::Result<()>;
     /// `redis` or `memory`.
     fn backend(&self) -> &'static str;
+}
+
+/// The key of a cached record. It always names the tenant, so no cached value can be served to
+/// another tenant; the dispatcher drops it when the record's change event is published.
+pub fn entity_key(tenant: entity::TenantId, type_name: &str, id: uuid::Uuid) -> String {
+    format!("t:{}:{type_name}:{id}", tenant.uuid())
 }
 
 /// Opens the configured cache.
@@ -142,6 +155,15 @@ impl Cache for RedisCache {
 
     async fn delete(&self, key: &str) -> anyhow::Result<()> {
         self.run::<i64>(redis::cmd("DEL").arg(key).to_owned())
+            .await
+            .map(|_| ())
+    }
+
+    async fn delete_many(&self, keys: &[String]) -> anyhow::Result<()> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        self.run::<i64>(redis::cmd("DEL").arg(keys).to_owned())
             .await
             .map(|_| ())
     }

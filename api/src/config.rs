@@ -54,6 +54,69 @@ pub struct Settings {
     pub platform: PlatformSettings,
     /// Where attachments are stored.
     pub storage: StorageSettings,
+    /// Delivering domain events (subscriptions, webhooks, cache invalidation).
+    pub events: EventSettings,
+    /// Webhook deliveries.
+    pub webhooks: WebhookSettings,
+}
+
+/// The outbox dispatcher.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EventSettings {
+    /// Whether this process runs the dispatcher and the webhook worker. Several processes may
+    /// (they share the work through row locks); turn it off on processes that only serve.
+    pub dispatcher: bool,
+    /// How often the dispatcher looks for pending events and due deliveries when idle.
+    pub poll_interval_ms: u64,
+    /// Events handled per tenant in one dispatcher transaction.
+    pub batch_size: u64,
+}
+
+impl Default for EventSettings {
+    fn default() -> Self {
+        Self {
+            dispatcher: true,
+            poll_interval_ms: 500,
+            batch_size: 100,
+        }
+    }
+}
+
+/// Webhook delivery: retries, timeouts and when an endpoint is switched off.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhookSettings {
+    /// Attempts before a delivery is parked (given up; it can be replayed).
+    pub max_attempts: i32,
+    /// The wait before the first retry; each further retry waits twice as long.
+    pub backoff_base_ms: u64,
+    /// The longest wait between two attempts.
+    pub backoff_max_seconds: u64,
+    /// How long one attempt may take.
+    pub timeout_seconds: u64,
+    /// Failed attempts in a row (across deliveries) after which the endpoint is disabled and
+    /// its administrators are notified.
+    pub disable_after_failures: i32,
+    /// Whether endpoints may use http and loopback or private addresses (on-premise receivers,
+    /// tests). Off by default: webhooks go to public https URLs only.
+    pub allow_private_networks: bool,
+    /// Deliveries sent at the same time by one process.
+    pub concurrency: usize,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self {
+            max_attempts: 8,
+            backoff_base_ms: 30_000,
+            backoff_max_seconds: 6 * 3600,
+            timeout_seconds: 10,
+            disable_after_failures: 20,
+            allow_private_networks: false,
+            concurrency: 4,
+        }
+    }
 }
 
 /// Where attachment content is kept.
@@ -279,6 +342,8 @@ impl Default for Settings {
             limits: LimitSettings::default(),
             platform: PlatformSettings::default(),
             storage: StorageSettings::default(),
+            events: EventSettings::default(),
+            webhooks: WebhookSettings::default(),
         }
     }
 }

@@ -21,6 +21,10 @@ pub struct Metrics {
     errors: IntCounterVec,
     pool: IntGaugeVec,
     statements: prometheus::IntCounter,
+    /// Domain events published by the dispatcher.
+    pub events_published: prometheus::IntCounter,
+    /// Webhook delivery attempts by outcome (`delivered`, `failed`, `parked`).
+    pub webhook_attempts: IntCounterVec,
     seen_operations: Mutex<HashSet<String>>,
 }
 
@@ -63,7 +67,22 @@ impl Metrics {
         let statements =
             prometheus::IntCounter::new("db_statements_total", "SQL statements executed")?;
         registry.register(Box::new(statements.clone()))?;
+        let events_published = prometheus::IntCounter::new(
+            "events_published_total",
+            "Domain events published from the outbox",
+        )?;
+        registry.register(Box::new(events_published.clone()))?;
+        let webhook_attempts = IntCounterVec::new(
+            Opts::new(
+                "webhook_attempts_total",
+                "Webhook delivery attempts by outcome",
+            ),
+            &["outcome"],
+        )?;
+        registry.register(Box::new(webhook_attempts.clone()))?;
         Ok(Self {
+            events_published,
+            webhook_attempts,
             registry,
             requests,
             latency,

@@ -439,6 +439,25 @@ impl BuiltinRole {
 }
 
 /// The SCREAMING_CASE name of a permission, as in the schema.
+/// The permissions a set of role keys grants: built-in roles by key, the tenant's own roles from
+/// `custom` (keys without a row there, or of archived roles, grant nothing).
+pub fn granted_by(
+    roles: &[String],
+    custom: &[entity::access::role::Model],
+) -> std::collections::BTreeSet<Permission> {
+    roles
+        .iter()
+        .filter_map(|r| BuiltinRole::from_key(r))
+        .flat_map(|r| r.permissions())
+        .chain(
+            custom
+                .iter()
+                .filter(|c| c.archived_at.is_none() && roles.contains(&c.key))
+                .flat_map(|c| c.permissions.0.iter().filter_map(|p| permission_from_name(p))),
+        )
+        .collect()
+}
+
 pub fn permission_name(p: Permission) -> String {
     snake(&format!("{p:?}")).to_ascii_uppercase()
 }

@@ -39,6 +39,8 @@ impl Application {
         let cache: Arc<dyn crate::cache::Cache> =
             Arc::from(crate::cache::connect(&settings).await?);
         let settings_storage = settings.storage.clone();
+        let bus = Arc::new(crate::events::EventBus::connect(&settings).await?);
+        crate::services::webhooks::configure(&settings.webhooks);
         let state = AppState {
             tokens: TokenService::new(&settings.auth),
             settings: Arc::new(settings),
@@ -47,8 +49,11 @@ impl Application {
             metrics: Arc::new(Metrics::new()?),
             statements,
             storage: Arc::new(crate::storage::Storage::open(&settings_storage)?),
+            bus,
         };
-        Self::bind(state)
+        let app = Self::bind(state)?;
+        crate::events::start(&app.state);
+        Ok(app)
     }
 
     /// Binds the listener for already-built state.

@@ -26,4 +26,6 @@ pub struct AppState {
     pub statements: Arc<std::sync::atomic::AtomicU64>,
     /// Attachment content.
     pub storage: Arc<crate::storage::Storage>,
+    /// Where published domain events reach the subscriptions of every process.
+    pub bus: Arc<crate::events::EventBus>,
 }

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod kernel;
 pub mod org;
 pub mod platform;
+pub mod purchasing;
 pub mod tenancy;
 
 pub use tenancy::{Actor, TenantDb, TenantId, TenantScoped, TenantTx};

@@ -127,7 +127,15 @@ macro_rules! tenant_scoped {
 /// [`TenantTx`].
 pub struct Scoped<E: TenantScoped> {
     select: Select<E>,
-    lock: bool,
+    lock: Lock,
+}
+
+/// How a scoped select locks what it reads (PostgreSQL only; SQLite serialises writers).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Lock {
+    None,
+    Update,
+    SkipLocked,
 }
 
 impl<E: TenantScoped> Scoped<E> {
@@ -146,7 +154,17 @@ impl<E: TenantScoped> Scoped<E> {
     pub fn for_update(self) -> Self {
         Self {
             select: self.select,
-            lock: true,
+            lock: Lock::Update,
+        }
+    }
+
+    /// Locks the selected rows like [`Scoped::for_update`], but skips rows another transaction
+    /// holds instead of waiting (`FOR UPDATE SKIP LOCKED`): how several workers share a queue
+    /// without taking the same item twice.
+    pub fn skip_locked(self) -> Self {
+        Self {
+            select: self.select,
+            lock: Lock::SkipLocked,
         }
     }
 }
@@ -268,6 +286,11 @@ impl TenantTx {
         self.tenant
     }
 
+    /// Who the transaction's changes are recorded as made by.
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
     /// The database backend, for the few places that must differ between SQLite and PostgreSQL.
     pub fn backend(&self) -> DbBackend {
         self.tx.get_database_backend()
@@ -298,7 +321,7 @@ impl TenantTx {
     pub fn select<E: TenantScoped>(&self) -> Scoped<E> {
         Scoped {
             select: E::find().filter(E::tenant_column().eq(self.tenant.0)),
-            lock: false,
+            lock: Lock::None,
         }
     }
 
@@ -308,10 +331,12 @@ impl TenantTx {
     }
 
     fn finish<E: TenantScoped>(&self, q: Scoped<E>) -> Select<E> {
-        if q.lock && self.backend() == DbBackend::Postgres {
-            q.select.lock_exclusive()
-        } else {
-            q.select
+        match (q.lock, self.backend()) {
+            (Lock::Update, DbBackend::Postgres) => q.select.lock_exclusive(),
+            (Lock::SkipLocked, DbBackend::Postgres) => q
+                .select
+                .lock_with_behavior(sea_orm::sea_query::LockType::Update, sea_orm::sea_query::LockBehavior::SkipLocked),
+            _ => q.select,
         }
     }
 
@@ -476,10 +501,12 @@ impl TenantTx {
         entry.insert(&self.tx).await?;
         // The same change as a domain event, in the same transaction (the transactional outbox):
         // an event exists exactly when its change committed.
+        // Workflow transitions pass their own verb (`submitted`, `approved`, ...).
         let past = match action {
             "create" => "created",
             "delete" => "deleted",
-            _ => "updated",
+            "update" => "updated",
+            other => other,
         };
         let event = crate::kernel::outbox_event::ActiveModel {
             tenant_id: Set(self.tenant.0),

@@ -26,6 +26,8 @@ mod m20261123_000012_member_passwords;
 mod m20261123_000013_idempotency;
 mod m20261123_000014_outbox;
 mod m20261123_000015_org_core;
+mod m20261123_000016_events;
+mod m20261123_000017_workflow;
 
 /// The PostgreSQL role the API's connections run as: it owns no table and cannot bypass
 /// row-level security. Migrations run as the connecting (owner) role and grant it what it needs.
@@ -53,6 +55,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000013_idempotency::Migration),
             Box::new(m20261123_000014_outbox::Migration),
             Box::new(m20261123_000015_org_core::Migration),
+            Box::new(m20261123_000016_events::Migration),
+            Box::new(m20261123_000017_workflow::Migration),
         ]
     }
 }

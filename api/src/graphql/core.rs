@@ -27,7 +27,9 @@ use crate::graphql::collab::{self, Attachment, Comment};
 use crate::graphql::idp::{self, IdentityProvider};
 use crate::graphql::listing::{Cursor, SortKey, keyset_condition, ordering_name};
 use crate::graphql::org::{CostCentre, Employee, Location, OrgUnit, Party, Tag};
-use crate::graphql::resource::Resource;
+use crate::graphql::events::Notification;
+use crate::graphql::resource::{Resource, resource_node};
+use crate::graphql::webhooks::{WebhookDelivery, WebhookEndpoint};
 
 /// Default page size of every connection.
 pub const DEFAULT_PAGE: usize = 20;
@@ -607,10 +609,10 @@ macro_rules! nodes {
     };
     (@exists $tx:ident, $id:ident, $entity:ty, $resolve:path) => { Ok(false) };
     (@resolve $ctx:ident, $session:ident, $uuid:ident, $variant:ident, $entity:ty) => {{
-        $session.principal.require(<$entity as Resource>::VIEW)?;
-        load_one::<$entity>($ctx, Some($uuid))
+        let _ = $session;
+        crate::graphql::resource::get::<$entity>($ctx, &GlobalId::of::<$entity>($uuid))
             .await?
-            .map(|m| Node::$variant(m.into()))
+            .map(Node::$variant)
     }};
     (@resolve $ctx:ident, $session:ident, $uuid:ident, $variant:ident, $entity:ty, $resolve:path) => {{
         let _ = $session;
@@ -649,6 +651,12 @@ nodes! {
     Attachment(Attachment) for entity::org::attachment::Entity => collab::attachment_node,
     /// A read of a sensitive personal field.
     PersonalDataAccess(PersonalDataAccess) for entity::audit::personal_data_access::Entity => audit::personal_data_access_node,
+    /// A webhook endpoint.
+    WebhookEndpoint(WebhookEndpoint) for entity::kernel::webhook_endpoint::Entity,
+    /// A webhook delivery.
+    WebhookDelivery(WebhookDelivery) for entity::kernel::webhook_delivery::Entity => resource_node::<entity::kernel::webhook_delivery::Entity>,
+    /// A notification of the signed-in user.
+    Notification(Notification) for entity::kernel::notification::Entity => resource_node::<entity::kernel::notification::Entity>,
 }
 
 /// `node` and `nodes`: resolve any global id inside the caller's tenant.

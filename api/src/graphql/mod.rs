@@ -9,6 +9,7 @@ pub mod apps;
 pub mod audit;
 pub mod collab;
 pub mod core;
+pub mod events;
 pub mod identity;
 pub mod idp;
 pub mod listing;
@@ -18,6 +19,7 @@ pub mod org;
 pub mod platform;
 pub mod resource;
 pub mod scalars;
+pub mod webhooks;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
@@ -43,6 +45,10 @@ pub struct QueryRoot(
     org::PartyQuery,
     org::TagQuery,
     collab::CollabQuery,
+    webhooks::WebhookEndpointQuery,
+    webhooks::WebhookDeliveryListQuery,
+    events::NotificationListQuery,
+    events::NotificationQuery,
     core::NodeQuery,
 );
 
@@ -63,11 +69,13 @@ pub struct MutationRoot(
     org::PartyMutation,
     org::TagMutation,
     collab::CollabMutation,
+    webhooks::WebhookMutation,
+    events::NotificationMutation,
 );
 
 /// The root subscription: one object per domain.
 #[derive(MergedSubscription, Default)]
-pub struct SubscriptionRoot(platform::PlatformSubscription);
+pub struct SubscriptionRoot(platform::PlatformSubscription, events::EventSubscription);
 
 /// The executable schema.
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;

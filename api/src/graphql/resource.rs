@@ -259,6 +259,19 @@ pub trait Resource:
     fn authorize<'a>(ctx: &'a Context<'_>) -> AppResult<&'a crate::graphql::core::Session> {
         ctx.authorize(Self::VIEW)
     }
+
+    /// The rows an authorized caller sees, when that is not all of the tenant's (one's own
+    /// notifications, one's own requests without the view permission): a condition every list
+    /// adds. Keep it in step with [`Resource::may_see`].
+    fn visible(_session: &crate::graphql::core::Session) -> Option<sea_orm::Condition> {
+        None
+    }
+
+    /// Whether an authorized caller sees one row (by-id reads); the row-wise twin of
+    /// [`Resource::visible`].
+    fn may_see(_session: &crate::graphql::core::Session, _row: &Self::Model) -> bool {
+        true
+    }
 }
 
 /// An entity with the shared create, update, archive and restore mutations.
@@ -361,12 +374,17 @@ pub async fn list<R: Resource>(
         .map(|f| f.condition(&mut Budget::default()))
         .transpose()?;
     let archived_col = column::<R>("archived_at")?;
+    let scope = R::visible(session);
     list_sorted::<R, _>(
         ctx,
         session,
         args,
         keys,
         |q| {
+            let q = match &scope {
+                Some(c) => q.filter(c.clone()),
+                None => q,
+            };
             let q = match archived {
                 ArchiveState::Active => q.filter(archived_col.is_null()),
                 ArchiveState::Archived => q.filter(archived_col.is_not_null()),
@@ -384,10 +402,17 @@ pub async fn list<R: Resource>(
 
 /// The by-id query of a resource (archived rows included: a link to one still resolves).
 pub async fn get<R: Resource>(ctx: &Context<'_>, id: &ID) -> AppResult<Option<R::Node>> {
-    R::authorize(ctx)?;
+    let session = R::authorize(ctx)?;
     Ok(load_one::<R>(ctx, GlobalId::decode_for::<R>(id))
         .await?
+        .filter(|row| R::may_see(session, row))
         .map(R::Node::from))
+}
+
+/// A resource row as a node, for the `nodes!` entries of resources that are not subjects of
+/// tags and comments (their reads have rules of their own).
+pub async fn resource_node<R: Resource>(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<R::Node>> {
+    get::<R>(ctx, &GlobalId::of::<R>(id)).await
 }
 
 /// What a mutation of one row gives back: the row, or the problems with the input.

@@ -551,3 +551,38 @@ pub fn check_version(current: i32, expected: i32) -> AppResult<()> {
         )))
     }
 }
+
+/// The active members' user ids, each with the permissions their roles grant.
+pub async fn member_permissions(
+    tx: &TenantTx,
+) -> AppResult<Vec<(Uuid, Vec<String>, BTreeSet<Permission>)>> {
+    let members = tx
+        .all(tx.select::<membership::Entity>().refine(|q| {
+            q.filter(membership::Column::Status.eq("active"))
+                .filter(membership::Column::ArchivedAt.is_null())
+        }))
+        .await?;
+    let custom = tx
+        .all(
+            tx.select::<role::Entity>()
+                .refine(|q| q.filter(role::Column::ArchivedAt.is_null())),
+        )
+        .await?;
+    Ok(members
+        .into_iter()
+        .map(|m| {
+            let granted = crate::permissions::granted_by(&m.roles.0, &custom);
+            (m.user_id, m.roles.0, granted)
+        })
+        .collect())
+}
+
+/// The active members holding `permission` (through any role).
+pub async fn users_with(tx: &TenantTx, permission: Permission) -> AppResult<Vec<Uuid>> {
+    Ok(member_permissions(tx)
+        .await?
+        .into_iter()
+        .filter(|(_, _, granted)| granted.contains(&permission))
+        .map(|(user, _, _)| user)
+        .collect())
+}

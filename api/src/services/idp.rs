@@ -459,30 +459,12 @@ const MAX_JWKS_BYTES: usize = 64 * 1024;
 /// Fetches a JWKS document: https only and public addresses only (unless allowed), the address
 /// checked is the one connected to (no DNS rebinding), no redirects, at most 64 KiB.
 async fn fetch(url: &str, allow_private_networks: bool) -> anyhow::Result<String> {
-    let parsed = reqwest::Url::parse(url)?;
-    if parsed.scheme() != "https" && !allow_private_networks {
-        anyhow::bail!("JWKS URLs must use https");
-    }
-    let host = parsed
-        .host_str()
-        .ok_or_else(|| anyhow::anyhow!("the JWKS URL has no host"))?
-        .to_owned();
-    let port = parsed.port_or_known_default().unwrap_or(443);
-    let addrs: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host.as_str(), port))
-        .await?
-        .collect();
-    let addr = *addrs
-        .first()
-        .ok_or_else(|| anyhow::anyhow!("the JWKS host does not resolve"))?;
-    if !allow_private_networks && addrs.iter().any(|a| !is_public(a.ip())) {
-        anyhow::bail!("the JWKS host resolves to a non-public address");
-    }
-    let client = reqwest::Client::builder()
-        .resolve(&host, addr)
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(Duration::from_secs(3))
-        .timeout(Duration::from_secs(5))
-        .build()?;
+    let (client, parsed) = crate::outbound::pinned_client(
+        url,
+        allow_private_networks,
+        Duration::from_secs(5),
+    )
+    .await?;
     let mut resp = client.get(parsed).send().await?.error_for_status()?;
     if resp
         .content_length()
@@ -503,36 +485,6 @@ async fn fetch(url: &str, allow_private_networks: bool) -> anyhow::Result<String
     Ok(text)
 }
 
-/// Whether an address is on the public internet (not loopback, private, link-local, shared,
-/// multicast, documentation or unspecified, in either IP version).
-pub fn is_public(ip: std::net::IpAddr) -> bool {
-    use std::net::IpAddr;
-    match ip {
-        IpAddr::V4(v4) => {
-            let o = v4.octets();
-            !(v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_broadcast()
-                || v4.is_documentation()
-                || v4.is_unspecified()
-                || v4.is_multicast()
-                || (o[0] == 100 && (o[1] & 0xc0) == 64)
-                || o[0] == 0)
-        }
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => is_public(IpAddr::V4(v4)),
-            None => {
-                !(v6.is_loopback()
-                    || v6.is_unspecified()
-                    || v6.is_multicast()
-                    || v6.is_unique_local()
-                    || v6.is_unicast_link_local())
-            }
-        },
-    }
-}
-
 fn find_jwk(doc: &str, kid: &str, alg: IdpAlgorithm) -> Option<DecodingKey> {
     let set: JwkSet = serde_json::from_str(doc).ok()?;
     let jwk = set.find(kid)?;
@@ -543,31 +495,4 @@ fn find_jwk(doc: &str, kid: &str, alg: IdpAlgorithm) -> Option<DecodingKey> {
         return None;
     }
     DecodingKey::from_jwk(jwk).ok()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_public;
-
-    #[test]
-    fn only_public_addresses_are_fetched() {
-        for private in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "172.16.0.1",
-            "192.168.1.1",
-            "169.254.169.254",
-            "100.64.0.1",
-            "0.0.0.0",
-            "::1",
-            "fc00::1",
-            "fe80::1",
-            "::ffff:127.0.0.1",
-        ] {
-            assert!(!is_public(private.parse().expect("ip")), "{private}");
-        }
-        for public in ["8.8.8.8", "203.0.114.1", "2606:4700::1111"] {
-            assert!(is_public(public.parse().expect("ip")), "{public}");
-        }
-    }
 }

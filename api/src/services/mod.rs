@@ -7,11 +7,13 @@ pub mod collab;
 pub mod demo;
 pub mod idempotency;
 pub mod idp;
+pub mod notifications;
 pub mod numbering;
 pub mod org;
 pub mod personal_data;
 pub mod sessions;
 pub mod tenants;
+pub mod webhooks;
 
 /// Bumps the version and records who changed the row and when.
 pub fn stamp(

@@ -54,6 +54,14 @@ pub fn test_settings() -> Settings {
     s.platform.operator_key = Some(OPERATOR_KEY.to_owned().into());
     s.storage.local_path = tempfile::tempdir().expect("temp dir").keep();
     s.storage.max_file_bytes = 64 * 1024;
+    // Events and webhooks at test speed: the receivers listen on loopback over http.
+    s.events.poll_interval_ms = 100;
+    s.webhooks.allow_private_networks = true;
+    s.webhooks.backoff_base_ms = 200;
+    s.webhooks.backoff_max_seconds = 1;
+    s.webhooks.max_attempts = 3;
+    s.webhooks.timeout_seconds = 2;
+    s.webhooks.disable_after_failures = 6;
     match backend() {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temp dir").keep();

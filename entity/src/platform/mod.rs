@@ -5,6 +5,7 @@
 //! tenant seam. Memberships are tenant-owned and go through the seam like everything else.
 #![allow(clippy::disallowed_methods)] // Platform tables are outside any tenant; see above.
 
+pub mod dispatch;
 pub mod idp_route;
 pub mod membership;
 pub mod refresh_token;
