@@ -219,7 +219,14 @@ pub type GqlResult<T> = async_graphql::Result<T>;
 ))]
 #[graphql(concrete(name = "OrgError", params(crate::services::org::OrgErrorCode)))]
 #[graphql(concrete(name = "CollabError", params(crate::services::collab::CollabErrorCode)))]
-#[graphql(concrete(name = "WebhookError", params(crate::services::webhooks::WebhookErrorCode)))]
+#[graphql(concrete(
+    name = "ApprovalError",
+    params(crate::services::approvals::ApprovalErrorCode)
+))]
+#[graphql(concrete(
+    name = "WebhookError",
+    params(crate::services::webhooks::WebhookErrorCode)
+))]
 pub struct InputError<C: async_graphql::OutputType> {
     /// Path to the field in the input, e.g. `["permissions", "2"]`; empty when the input as a
     /// whole is at fault.

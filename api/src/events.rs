@@ -20,7 +20,9 @@ use anyhow::Context;
 use entity::kernel::{outbox_event, webhook_delivery, webhook_endpoint};
 use entity::{Actor, TenantId, TenantTx};
 use futures_util::StreamExt;
-use sea_orm::{ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+};
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 use uuid::Uuid;
@@ -340,6 +342,9 @@ async fn dispatch_tenant(state: &AppState, tenant: TenantId) -> anyhow::Result<u
         tracing::warn!(error = %format!("{e:#}"), "dropping cached records failed");
     }
     tx.commit().await?;
-    state.metrics.events_published.inc_by(bus_events.len() as u64);
+    state
+        .metrics
+        .events_published
+        .inc_by(bus_events.len() as u64);
     Ok(bus_events.len())
 }

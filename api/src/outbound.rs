@@ -11,8 +11,8 @@ pub async fn pinned_client(
     timeout: Duration,
 ) -> anyhow::Result<(reqwest::Client, reqwest::Url)> {
     let parsed = reqwest::Url::parse(url)?;
-    let scheme_ok = parsed.scheme() == "https"
-        || (allow_private_networks && parsed.scheme() == "http");
+    let scheme_ok =
+        parsed.scheme() == "https" || (allow_private_networks && parsed.scheme() == "http");
     if !scheme_ok {
         anyhow::bail!("the URL must use https");
     }
@@ -69,7 +69,6 @@ pub fn is_public(ip: std::net::IpAddr) -> bool {
         },
     }
 }
-
 
 #[cfg(test)]
 mod tests {

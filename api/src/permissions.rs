@@ -55,6 +55,8 @@ permissions! {
         ManageWebhooks,
         /// Submit one's own requests (expenses, leave, travel, purchases) for approval.
         SubmitRequests,
+        /// Define approval rules, set delegations for anyone, and see every approval.
+        ManageApprovalRules,
     }
     "organisation" => {
         /// Read organisation units and cost centres.
@@ -453,7 +455,12 @@ pub fn granted_by(
             custom
                 .iter()
                 .filter(|c| c.archived_at.is_none() && roles.contains(&c.key))
-                .flat_map(|c| c.permissions.0.iter().filter_map(|p| permission_from_name(p))),
+                .flat_map(|c| {
+                    c.permissions
+                        .0
+                        .iter()
+                        .filter_map(|p| permission_from_name(p))
+                }),
         )
         .collect()
 }

@@ -333,9 +333,10 @@ impl TenantTx {
     fn finish<E: TenantScoped>(&self, q: Scoped<E>) -> Select<E> {
         match (q.lock, self.backend()) {
             (Lock::Update, DbBackend::Postgres) => q.select.lock_exclusive(),
-            (Lock::SkipLocked, DbBackend::Postgres) => q
-                .select
-                .lock_with_behavior(sea_orm::sea_query::LockType::Update, sea_orm::sea_query::LockBehavior::SkipLocked),
+            (Lock::SkipLocked, DbBackend::Postgres) => q.select.lock_with_behavior(
+                sea_orm::sea_query::LockType::Update,
+                sea_orm::sea_query::LockBehavior::SkipLocked,
+            ),
             _ => q.select,
         }
     }
@@ -410,7 +411,20 @@ impl TenantTx {
     /// Updates a row by its primary key and records each changed field, before and after, in
     /// the audit trail. The tenant is forced, so an active model carrying another tenant's key
     /// updates nothing and answers `RecordNotFound`.
-    pub async fn update<E, A>(&self, mut am: A) -> Result<E::Model, DbErr>
+    pub async fn update<E, A>(&self, am: A) -> Result<E::Model, DbErr>
+    where
+        E: TenantScoped,
+        E::Model: serde::Serialize,
+        A: ActiveModelTrait<Entity = E> + sea_orm::ActiveModelBehavior + Send,
+        E::Model: IntoActiveModel<A>,
+    {
+        self.update_as(am, "update").await
+    }
+
+    /// Updates a row like [`TenantTx::update`], recording the change as a workflow transition:
+    /// its audit action and domain event verb are `action` (`submitted`, `approved`, ...), so
+    /// the event reads `PurchaseRequest.approved` rather than `PurchaseRequest.updated`.
+    pub async fn update_as<E, A>(&self, mut am: A, action: &str) -> Result<E::Model, DbErr>
     where
         E: TenantScoped,
         E::Model: serde::Serialize,
@@ -441,7 +455,7 @@ impl TenantTx {
         let changes = field_changes(Some(&before), Some(&after), E::SENSITIVE)?;
         // Bookkeeping alone (a key's last use, say) is not a change worth an entry.
         if E::AUDITED && changes.as_object().is_some_and(|c| !c.is_empty()) {
-            self.audit_raw(E::TYPE_NAME, Some(id), "update", changes)
+            self.audit_raw(E::TYPE_NAME, Some(id), action, changes)
                 .await?;
         }
         Ok(after)

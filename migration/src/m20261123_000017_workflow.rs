@@ -44,7 +44,10 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(tenant_index("approval_rules", &["document_type", "priority"]))
+            .create_index(tenant_index(
+                "approval_rules",
+                &["document_type", "priority"],
+            ))
             .await?;
 
         manager
@@ -70,7 +73,11 @@ impl MigrationTrait for Migration {
                             .null(),
                     )
                     .col(ColumnDef::new("reason").string_len(1000).null())
-                    .foreign_key(&mut tenant_fk("approval_requests", "rule_id", "approval_rules"))
+                    .foreign_key(&mut tenant_fk(
+                        "approval_requests",
+                        "rule_id",
+                        "approval_rules",
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -81,7 +88,10 @@ impl MigrationTrait for Migration {
             ))
             .await?;
         manager
-            .create_index(tenant_index("approval_requests", &["requester_user_id", "id"]))
+            .create_index(tenant_index(
+                "approval_requests",
+                &["requester_user_id", "id"],
+            ))
             .await?;
 
         manager
@@ -162,7 +172,11 @@ impl MigrationTrait for Migration {
                         "cost_centre_id",
                         "cost_centres",
                     ))
-                    .foreign_key(&mut tenant_fk("purchase_requests", "org_unit_id", "org_units"))
+                    .foreign_key(&mut tenant_fk(
+                        "purchase_requests",
+                        "org_unit_id",
+                        "org_units",
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -170,7 +184,10 @@ impl MigrationTrait for Migration {
             .create_index(tenant_unique("purchase_requests", &["number"]))
             .await?;
         manager
-            .create_index(tenant_index("purchase_requests", &["requester_user_id", "id"]))
+            .create_index(tenant_index(
+                "purchase_requests",
+                &["requester_user_id", "id"],
+            ))
             .await?;
         for table in TABLES {
             protect_tenant_table(manager, table).await?;

@@ -21,13 +21,15 @@ use uuid::Uuid;
 use crate::auth::{Permission, Principal};
 use crate::error::{AppError, AppResult, GqlResult};
 use crate::graphql::access::{self, CustomRole, Member};
+use crate::graphql::approvals::{self, ApprovalDelegation, ApprovalRequest, ApprovalRule};
 use crate::graphql::apps::{self, ApiKey, App};
 use crate::graphql::audit::{self, AuditEntry, PersonalDataAccess};
 use crate::graphql::collab::{self, Attachment, Comment};
+use crate::graphql::events::Notification;
 use crate::graphql::idp::{self, IdentityProvider};
 use crate::graphql::listing::{Cursor, SortKey, keyset_condition, ordering_name};
 use crate::graphql::org::{CostCentre, Employee, Location, OrgUnit, Party, Tag};
-use crate::graphql::events::Notification;
+use crate::graphql::purchasing::PurchaseRequest;
 use crate::graphql::resource::{Resource, resource_node};
 use crate::graphql::webhooks::{WebhookDelivery, WebhookEndpoint};
 
@@ -655,6 +657,14 @@ nodes! {
     WebhookEndpoint(WebhookEndpoint) for entity::kernel::webhook_endpoint::Entity,
     /// A webhook delivery.
     WebhookDelivery(WebhookDelivery) for entity::kernel::webhook_delivery::Entity => resource_node::<entity::kernel::webhook_delivery::Entity>,
+    /// A purchase request.
+    PurchaseRequest(PurchaseRequest) for entity::purchasing::purchase_request::Entity,
+    /// An approval rule.
+    ApprovalRule(ApprovalRule) for entity::kernel::approval_rule::Entity,
+    /// The approval of one submitted document.
+    ApprovalRequest(ApprovalRequest) for entity::kernel::approval_request::Entity => approvals::approval_request_node,
+    /// A delegation of approvals.
+    ApprovalDelegation(ApprovalDelegation) for entity::kernel::approval_delegation::Entity => resource_node::<entity::kernel::approval_delegation::Entity>,
     /// A notification of the signed-in user.
     Notification(Notification) for entity::kernel::notification::Entity => resource_node::<entity::kernel::notification::Entity>,
 }

@@ -234,7 +234,10 @@ impl Resource for notification::Entity {
     }
 
     fn visible(session: &Session) -> Option<Condition> {
-        Some(Condition::all().add(notification::Column::RecipientUserId.eq(session.principal.actor_id)))
+        Some(
+            Condition::all()
+                .add(notification::Column::RecipientUserId.eq(session.principal.actor_id)),
+        )
     }
 
     fn may_see(session: &Session, row: &notification::Model) -> bool {

@@ -5,6 +5,7 @@
 //! connections, loaders, the per-request session) lives in [`core`] and is written once.
 
 pub mod access;
+pub mod approvals;
 pub mod apps;
 pub mod audit;
 pub mod collab;
@@ -17,6 +18,7 @@ pub mod numbering;
 pub mod operator;
 pub mod org;
 pub mod platform;
+pub mod purchasing;
 pub mod resource;
 pub mod scalars;
 pub mod webhooks;
@@ -46,6 +48,8 @@ pub struct QueryRoot(
     org::TagQuery,
     collab::CollabQuery,
     webhooks::WebhookEndpointQuery,
+    approvals::ApprovalsQuery,
+    purchasing::PurchaseRequestQuery,
     webhooks::WebhookDeliveryListQuery,
     events::NotificationListQuery,
     events::NotificationQuery,
@@ -70,6 +74,8 @@ pub struct MutationRoot(
     org::TagMutation,
     collab::CollabMutation,
     webhooks::WebhookMutation,
+    approvals::ApprovalsMutation,
+    purchasing::PurchasingMutation,
     events::NotificationMutation,
 );
 

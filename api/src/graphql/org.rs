@@ -192,6 +192,10 @@ node_object! {
         async fn employee_number(&self) -> &str {
             &self.0.employee_number
         }
+        /// The member this employee signs in as (their user id), if linked.
+        async fn user_id(&self) -> Option<uuid::Uuid> {
+            self.0.user_id
+        }
         /// Family name.
         async fn family_name(&self) -> &str {
             &self.0.family_name
@@ -334,6 +338,9 @@ pub struct CreateEmployeeInput {
     pub org_unit_id: Option<ID>,
     /// The employee's manager.
     pub manager_id: Option<ID>,
+    /// The member this employee signs in as (their user id), so that approvals can follow the
+    /// manager chain and the employee can read their own personal data.
+    pub user_id: Option<uuid::Uuid>,
 }
 
 /// Changes to an employee record; fields left out keep their value, `null` clears.
@@ -353,6 +360,8 @@ pub struct EmployeePatch {
     pub org_unit_id: MaybeUndefined<ID>,
     /// New manager (`null` clears); nobody reports to themselves, directly or through others.
     pub manager_id: MaybeUndefined<ID>,
+    /// New linked member (`null` unlinks).
+    pub user_id: MaybeUndefined<uuid::Uuid>,
 }
 
 resource! {

@@ -459,12 +459,8 @@ const MAX_JWKS_BYTES: usize = 64 * 1024;
 /// Fetches a JWKS document: https only and public addresses only (unless allowed), the address
 /// checked is the one connected to (no DNS rebinding), no redirects, at most 64 KiB.
 async fn fetch(url: &str, allow_private_networks: bool) -> anyhow::Result<String> {
-    let (client, parsed) = crate::outbound::pinned_client(
-        url,
-        allow_private_networks,
-        Duration::from_secs(5),
-    )
-    .await?;
+    let (client, parsed) =
+        crate::outbound::pinned_client(url, allow_private_networks, Duration::from_secs(5)).await?;
     let mut resp = client.get(parsed).send().await?.error_for_status()?;
     if resp
         .content_length()

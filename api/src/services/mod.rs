@@ -2,6 +2,7 @@
 //! the tests share one implementation.
 
 pub mod access;
+pub mod approvals;
 pub mod apps;
 pub mod collab;
 pub mod demo;
@@ -11,9 +12,11 @@ pub mod notifications;
 pub mod numbering;
 pub mod org;
 pub mod personal_data;
+pub mod purchasing;
 pub mod sessions;
 pub mod tenants;
 pub mod webhooks;
+pub mod workflow;
 
 /// Bumps the version and records who changed the row and when.
 pub fn stamp(

@@ -34,10 +34,7 @@ pub async fn notify(tx: &TenantTx, recipients: &[Uuid], notice: &Notice<'_>) -> 
             recipient_user_id: Set(user),
             kind: Set(notice.kind.to_owned()),
             title: Set(notice.title.chars().take(200).collect()),
-            body: Set(notice
-                .body
-                .as_ref()
-                .map(|b| b.chars().take(1000).collect())),
+            body: Set(notice.body.as_ref().map(|b| b.chars().take(1000).collect())),
             subject_type: Set(notice.subject.map(|(t, _)| t.to_owned())),
             subject_id: Set(notice.subject.map(|(_, id)| id)),
             read_at: Set(None),

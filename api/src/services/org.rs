@@ -267,7 +267,7 @@ impl Editable for employee::Entity {
                 .await?),
             status: Set("active".into()),
             hire_date: Set(input.hire_date),
-            user_id: Set(None),
+            user_id: Set(linked_user(tx, p, "userId", input.user_id, None).await?),
             national_id_number: Set(None),
             bank_account: Set(None),
             archived_at: Set(None),
@@ -334,8 +334,53 @@ impl Editable for employee::Entity {
             }
             am.manager_id = Set(manager);
         }
+        match patch.user_id {
+            MaybeUndefined::Undefined => {}
+            MaybeUndefined::Null => am.user_id = Set(None),
+            MaybeUndefined::Value(u) => {
+                am.user_id = Set(linked_user(tx, p, "patch.userId", Some(u), Some(row.id)).await?);
+            }
+        }
         Ok(am)
     }
+}
+
+/// A user an employee record links to: a member of the tenant, linked to no other employee.
+async fn linked_user(
+    tx: &TenantTx,
+    p: &mut P,
+    path: &str,
+    user: Option<Uuid>,
+    except: Option<Uuid>,
+) -> AppResult<Option<Uuid>> {
+    let Some(user) = user else { return Ok(None) };
+    let member = tx
+        .one(
+            tx.select::<entity::platform::membership::Entity>()
+                .refine(|q| q.filter(entity::platform::membership::Column::UserId.eq(user))),
+        )
+        .await?;
+    if member.is_none() {
+        p.field(path, OrgErrorCode::NotFound, "no such member");
+        return Ok(None);
+    }
+    let taken = tx
+        .one(tx.select::<employee::Entity>().refine(|q| {
+            let q = q.filter(employee::Column::UserId.eq(user));
+            match except {
+                Some(id) => q.filter(employee::Column::Id.ne(id)),
+                None => q,
+            }
+        }))
+        .await?;
+    if taken.is_some() {
+        p.row(
+            path,
+            OrgErrorCode::Duplicate,
+            "already linked to another employee",
+        );
+    }
+    Ok(Some(user))
 }
 
 impl Resource for cost_centre::Entity {
@@ -416,7 +461,7 @@ impl Editable for cost_centre::Entity {
 }
 
 /// A patch field of an optional text: `None` to leave it, `Some(None)` to clear it.
-fn optional_patch(v: &MaybeUndefined<String>) -> Option<Option<&str>> {
+pub fn optional_patch(v: &MaybeUndefined<String>) -> Option<Option<&str>> {
     match v {
         MaybeUndefined::Undefined => None,
         MaybeUndefined::Null => Some(None),

@@ -149,10 +149,18 @@ pub fn valid_pattern(p: &str) -> bool {
 fn event_types(p: &mut P, path: &str, given: &[String]) -> serde_json::Value {
     let mut list: Vec<String> = Vec::new();
     if given.is_empty() {
-        p.row(path, WebhookErrorCode::Required, "name at least one event type");
+        p.row(
+            path,
+            WebhookErrorCode::Required,
+            "name at least one event type",
+        );
     }
     if given.len() > MAX_PATTERNS {
-        p.row(path, WebhookErrorCode::Invalid, format!("at most {MAX_PATTERNS} event types"));
+        p.row(
+            path,
+            WebhookErrorCode::Invalid,
+            format!("at most {MAX_PATTERNS} event types"),
+        );
     }
     for (i, t) in given.iter().enumerate() {
         let t = t.trim();
@@ -376,7 +384,10 @@ pub async fn replay(
             "the delivery is still pending; only delivered or parked ones can be replayed",
         );
     }
-    match tx.get::<webhook_endpoint::Entity>(original.endpoint_id).await? {
+    match tx
+        .get::<webhook_endpoint::Entity>(original.endpoint_id)
+        .await?
+    {
         Some(e) if e.archived_at.is_some() => {
             return fail(WebhookErrorCode::Archived, "the endpoint is archived");
         }
@@ -412,7 +423,9 @@ pub async fn replay(
 /// How long to wait after the `attempts`-th failed attempt: the base doubled each time, capped,
 /// plus up to a tenth more (from the delivery id) so retries of a burst spread out.
 pub fn backoff(settings: &WebhookSettings, attempts: i32, delivery: Uuid) -> Duration {
-    let exp = u32::try_from(attempts.saturating_sub(1)).unwrap_or(0).min(30);
+    let exp = u32::try_from(attempts.saturating_sub(1))
+        .unwrap_or(0)
+        .min(30);
     let base = settings.backoff_base_ms.saturating_mul(1u64 << exp);
     let capped = base.min(settings.backoff_max_seconds.saturating_mul(1000));
     let jitter = capped / 10 * u64::from(delivery.as_bytes()[15]) / 255;
@@ -423,12 +436,9 @@ pub fn backoff(settings: &WebhookSettings, attempts: i32, delivery: Uuid) -> Dur
 pub async fn deliver_due(state: &AppState) -> anyhow::Result<usize> {
     let settings = &state.settings.webhooks;
     let concurrency = settings.concurrency.max(1);
-    let due = entity::platform::dispatch::due_deliveries(
-        &state.db,
-        Utc::now(),
-        (concurrency * 4) as u64,
-    )
-    .await?;
+    let due =
+        entity::platform::dispatch::due_deliveries(&state.db, Utc::now(), (concurrency * 4) as u64)
+            .await?;
     let count = due.len();
     use futures_util::StreamExt;
     futures_util::stream::iter(due)
@@ -480,7 +490,11 @@ async fn attempt(state: &AppState, tenant: TenantId, id: Uuid) -> anyhow::Result
         am.last_error = Set(Some("the endpoint is disabled or archived".into()));
         tx.update::<webhook_delivery::Entity, _>(am).await?;
         tx.commit().await?;
-        state.metrics.webhook_attempts.with_label_values(&["parked"]).inc();
+        state
+            .metrics
+            .webhook_attempts
+            .with_label_values(&["parked"])
+            .inc();
         return Ok(());
     };
     // The lease: nobody else takes it until this attempt has surely ended.
@@ -525,19 +539,31 @@ async fn attempt(state: &AppState, tenant: TenantId, id: Uuid) -> anyhow::Result
                 ep.consecutive_failures = Set(0);
                 tx.update::<webhook_endpoint::Entity, _>(ep).await?;
             }
-            state.metrics.webhook_attempts.with_label_values(&["delivered"]).inc();
+            state
+                .metrics
+                .webhook_attempts
+                .with_label_values(&["delivered"])
+                .inc();
         }
         Sent::Failed(code, error) => {
             am.last_status_code = Set(code.map(i32::from));
             am.last_error = Set(Some(error));
             if attempts >= settings.max_attempts.max(1) {
                 am.status = Set("parked".into());
-                state.metrics.webhook_attempts.with_label_values(&["parked"]).inc();
+                state
+                    .metrics
+                    .webhook_attempts
+                    .with_label_values(&["parked"])
+                    .inc();
             } else {
                 let wait = backoff(settings, attempts, id);
                 am.next_attempt_at =
                     Set(finished + chrono::Duration::from_std(wait).unwrap_or_default());
-                state.metrics.webhook_attempts.with_label_values(&["failed"]).inc();
+                state
+                    .metrics
+                    .webhook_attempts
+                    .with_label_values(&["failed"])
+                    .inc();
             }
             tx.update::<webhook_delivery::Entity, _>(am).await?;
             let failures = endpoint.consecutive_failures + 1;
@@ -589,13 +615,16 @@ async fn send(
         return Sent::Failed(None, "the payload could not be encoded".into());
     };
     let timeout = Duration::from_secs(settings.timeout_seconds.max(1));
-    let (client, url) =
-        match crate::outbound::pinned_client(&endpoint.url, settings.allow_private_networks, timeout)
-            .await
-        {
-            Ok(c) => c,
-            Err(e) => return Sent::Failed(None, format!("refused: {e}")),
-        };
+    let (client, url) = match crate::outbound::pinned_client(
+        &endpoint.url,
+        settings.allow_private_networks,
+        timeout,
+    )
+    .await
+    {
+        Ok(c) => c,
+        Err(e) => return Sent::Failed(None, format!("refused: {e}")),
+    };
     let timestamp = Utc::now().timestamp();
     let signature = sign(&endpoint.secret, timestamp, &body);
     let result = client
@@ -629,10 +658,22 @@ mod tests {
 
     #[test]
     fn patterns_are_checked() {
-        for ok in ["*", "Employee.*", "PurchaseRequest.approved", "Employee.created"] {
+        for ok in [
+            "*",
+            "Employee.*",
+            "PurchaseRequest.approved",
+            "Employee.created",
+        ] {
             assert!(valid_pattern(ok), "{ok}");
         }
-        for bad in ["", "employee.created", "Employee", "Employee.", "Emp loyee.x", "Employee.Created"] {
+        for bad in [
+            "",
+            "employee.created",
+            "Employee",
+            "Employee.",
+            "Emp loyee.x",
+            "Employee.Created",
+        ] {
             assert!(!valid_pattern(bad), "{bad}");
         }
     }

@@ -304,7 +304,10 @@ async fn another_tenants_ids_answer_like_missing_ones() {
 async fn a_page_costs_the_same_statements_at_any_size() {
     use std::sync::atomic::Ordering;
     // A server of its own, so nothing else adds to its statement count.
-    let app = crate::helpers::spawn_app(crate::helpers::test_settings());
+    // Its dispatcher off too: the event poll would run on the same pool.
+    let mut settings = crate::helpers::test_settings();
+    settings.events.dispatcher = false;
+    let app = crate::helpers::spawn_app(settings);
     let t = app.new_tenant_with(100).await;
     let q = "query($n: Int) { employees(first: $n) { nodes { id orgUnit { name parent { name } } manager { displayName orgUnit { code } } } } }";
     let mut costs = Vec::new();

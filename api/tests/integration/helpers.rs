@@ -191,7 +191,7 @@ impl TestApp {
         let admin_email = format!("admin@{slug}.test.example");
         new.admin = Some((admin_email, "Test Admin".into()));
         let slug_for_fill = slug.clone();
-        let created = tenants::create_tenant_with(&db, new, async |tx, _| {
+        let created = tenants::create_tenant_with(&db, new, async |tx, admin| {
             let slug = &slug_for_fill;
             let root = tx
                 .insert(tenants::new_unit(tx, "HQ", "Head Office", None))
@@ -294,6 +294,7 @@ impl TestApp {
             // One row of each organisation-core type, and a tag, comment and attachment on the
             // first employee.
             seed_org_core(tx, first).await?;
+            seed_workflow(tx, admin.expect("an administrator")).await?;
             Ok(())
         })
         .await
@@ -321,6 +322,15 @@ impl TestApp {
         tenant: &TestTenant,
         roles: &[api::auth::BuiltinRole],
     ) -> String {
+        self.add_user(tenant, roles).await.1
+    }
+
+    /// Adds a user with the given built-in roles to a tenant; returns their id and token.
+    pub async fn add_user(
+        &self,
+        tenant: &TestTenant,
+        roles: &[api::auth::BuiltinRole],
+    ) -> (Uuid, String) {
         use sea_orm::ActiveValue::Set;
         let db = self.db().await;
         let now = chrono::Utc::now();
@@ -348,7 +358,7 @@ impl TestApp {
             .expect("membership");
         tx.commit().await.expect("commit");
         db.close().await.ok();
-        self.token(user.id, tenant.id)
+        (user.id, self.token(user.id, tenant.id))
     }
 
     /// A token for a user in a tenant, signed with the server's secret.
@@ -505,4 +515,131 @@ async fn seed_org_core(
         .await?
         .map_err(failed)?;
     Ok(())
+}
+
+/// One row of each workflow and event type: a webhook endpoint with a delivery, an approval rule,
+/// a submitted purchase request with its approval, a delegation and a notification.
+async fn seed_workflow(tx: &entity::TenantTx, admin: Uuid) -> api::error::AppResult<()> {
+    use api::graphql::resource::{create_valid, stamp_new};
+    use entity::kernel::{
+        approval_delegation, approval_request, approval_rule, webhook_delivery, webhook_endpoint,
+    };
+    use entity::purchasing::purchase_request;
+    use sea_orm::ActiveValue::Set;
+    let endpoint = create_valid::<webhook_endpoint::Entity>(
+        tx,
+        &api::graphql::webhooks::CreateWebhookEndpointInput {
+            url: "https://hooks.test.example/urakata".into(),
+            description: None,
+            event_types: vec!["Employee.*".into()],
+        },
+    )
+    .await?;
+    let mut delivery = webhook_delivery::ActiveModel {
+        endpoint_id: Set(endpoint.id),
+        event_id: Set(Uuid::now_v7()),
+        event_type: Set("Employee.created".into()),
+        payload: Set(json!({})),
+        status: Set("parked".into()),
+        attempts: Set(0),
+        next_attempt_at: Set(chrono::Utc::now()),
+        last_attempt_at: Set(None),
+        last_status_code: Set(None),
+        last_error: Set(None),
+        delivered_at: Set(None),
+        replay_of: Set(None),
+        archived_at: Set(None),
+        ..Default::default()
+    };
+    stamp_new::<webhook_delivery::Entity>(&mut delivery, None)?;
+    tx.insert::<webhook_delivery::Entity, _>(delivery).await?;
+    let rule = create_valid::<approval_rule::Entity>(
+        tx,
+        &api::graphql::approvals::CreateApprovalRuleInput {
+            document_type: "PurchaseRequest".into(),
+            name: "Everything".into(),
+            description: None,
+            priority: 0,
+            currency: None,
+            min_amount: None,
+            max_amount: None,
+            cost_centre_id: None,
+            org_unit_id: None,
+            // A category no test uses, so the rule never applies to their requests.
+            category: Some("seeded-only".into()),
+            tiers: vec![api::graphql::approvals::ApprovalTierInput {
+                name: "Admins".into(),
+                mode: api::graphql::approvals::ApprovalMode::Any,
+                min_amount: None,
+                approvers: vec![api::graphql::approvals::ApproverInput {
+                    kind: api::graphql::approvals::ApproverKind::Role,
+                    role: Some("tenant_admin".into()),
+                    user_id: None,
+                    level: None,
+                }],
+            }],
+        },
+    )
+    .await?;
+    let mut pr = purchase_request::ActiveModel {
+        number: Set("PR-SEED-1".into()),
+        title: Set("Seeded request".into()),
+        description: Set(None),
+        requester_user_id: Set(admin),
+        cost_centre_id: Set(None),
+        org_unit_id: Set(None),
+        category: Set(None),
+        amount: Set(rust_decimal::Decimal::from(1000)),
+        currency: Set("JPY".into()),
+        needed_by: Set(None),
+        status: Set("to_approve".into()),
+        submitted_at: Set(Some(chrono::Utc::now())),
+        archived_at: Set(None),
+        ..Default::default()
+    };
+    stamp_new::<purchase_request::Entity>(&mut pr, Some(admin))?;
+    let pr = tx.insert::<purchase_request::Entity, _>(pr).await?;
+    let mut request = approval_request::ActiveModel {
+        document_type: Set("PurchaseRequest".into()),
+        document_id: Set(pr.id),
+        document_number: Set(Some(pr.number.clone())),
+        requester_user_id: Set(admin),
+        rule_id: Set(Some(rule.id)),
+        amount: Set(pr.amount),
+        currency: Set("JPY".into()),
+        status: Set("pending".into()),
+        current_tier: Set(1),
+        submitted_at: Set(chrono::Utc::now()),
+        decided_at: Set(None),
+        reason: Set(None),
+        archived_at: Set(None),
+        ..Default::default()
+    };
+    stamp_new::<approval_request::Entity>(&mut request, Some(admin))?;
+    tx.insert::<approval_request::Entity, _>(request).await?;
+    let today = chrono::Utc::now().date_naive();
+    let mut delegation = approval_delegation::ActiveModel {
+        delegator_user_id: Set(admin),
+        delegate_user_id: Set(admin),
+        starts_on: Set(today),
+        ends_on: Set(today),
+        document_type: Set(None),
+        reason: Set(None),
+        archived_at: Set(None),
+        ..Default::default()
+    };
+    stamp_new::<approval_delegation::Entity>(&mut delegation, Some(admin))?;
+    tx.insert::<approval_delegation::Entity, _>(delegation)
+        .await?;
+    api::services::notifications::notify(
+        tx,
+        &[admin],
+        &api::services::notifications::Notice {
+            kind: "seed",
+            title: "Seeded".into(),
+            body: None,
+            subject: None,
+        },
+    )
+    .await
 }

@@ -11,6 +11,7 @@
 mod helpers;
 
 mod access;
+mod approvals;
 mod apps;
 mod audit;
 mod cli;
@@ -18,6 +19,7 @@ mod collab;
 mod config;
 mod data_layer;
 mod errors;
+mod events;
 mod graphql;
 mod health;
 mod idempotency;
