@@ -19,8 +19,8 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use crate::helpers::{
-    Backend, TestApp, TestTenant, backend, drop_postgres_database, fresh_postgres_database,
-    shared, spawn_app, test_settings,
+    Backend, TestApp, TestTenant, backend, drop_postgres_database, fresh_postgres_database, shared,
+    spawn_app, test_settings,
 };
 
 /// The longest any condition is waited for.
@@ -98,7 +98,8 @@ impl Request {
 
     /// Whether the body is the event of the record with this global id.
     fn is_about(&self, entity_id: &str) -> bool {
-        serde_json::from_slice::<Value>(&self.body).is_ok_and(|b| b["data"]["entityId"] == entity_id)
+        serde_json::from_slice::<Value>(&self.body)
+            .is_ok_and(|b| b["data"]["entityId"] == entity_id)
     }
 }
 
@@ -118,7 +119,7 @@ impl Receiver {
     fn start(status: u16) -> Self {
         let status = Arc::new(AtomicU16::new(status));
         let delay_ms = Arc::new(AtomicU64::new(0));
-        let requests = Arc::new(Mutex::new(Vec::new()));
+        let requests: Arc<Mutex<Vec<Request>>> = Arc::new(Mutex::new(Vec::new()));
         let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
         let (port_tx, port_rx) = std::sync::mpsc::channel();
         let (s, d, r) = (status.clone(), delay_ms.clone(), requests.clone());
@@ -196,7 +197,7 @@ async fn serve(
     delay_ms: &AtomicU64,
     requests: &Mutex<Vec<Request>>,
 ) -> std::io::Result<()> {
-    let mut buf = Vec::new();
+    let mut buf: Vec<u8> = Vec::new();
     let mut chunk = [0u8; 4096];
     let head_end = loop {
         if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
@@ -279,8 +280,7 @@ fn signed_by(secret: &str, timestamp: i64, body: &[u8], signature: &str) -> bool
     let Ok(expected) = hex::decode(signature) else {
         return false;
     };
-    let mut mac =
-        <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).expect("any key length");
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).expect("any key length");
     mac.update(format!("{timestamp}.").as_bytes());
     mac.update(body);
     mac.verify_slice(&expected).is_ok()
@@ -391,9 +391,8 @@ async fn unread(app: &TestApp, token: &str) -> i64 {
 // ---------------------------------------------------------------------------------------------
 // Subscriptions
 
-type Ws = tokio_tungstenite::WebSocketStream<
-    tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
->;
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// A `graphql-transport-ws` connection to one server, signed in.
 struct Socket(Ws);
@@ -483,7 +482,7 @@ const TAG_EVENTS: &str = r#"subscription { events(types: ["Tag.*"]) {
 // ---------------------------------------------------------------------------------------------
 // Webhooks
 
-/// Deliveries are signed with the endpoint's (rotatable) secret, go only where wanted, and are logged.
+/// Deliveries are signed with the endpoint's (rotatable) secret, go where wanted, and are logged.
 #[tokio::test]
 async fn webhook_deliveries_are_signed_and_logged() {
     let app = shared();
@@ -510,7 +509,12 @@ async fn webhook_deliveries_are_signed_and_logged() {
         "the timestamp {timestamp} is current"
     );
     assert!(
-        !signed_by("whsec_not-the-secret", timestamp, &got.body, &signature_parts(&got).1),
+        !signed_by(
+            "whsec_not-the-secret",
+            timestamp,
+            &got.body,
+            &signature_parts(&got).1
+        ),
         "another secret does not verify"
     );
     let body = got.json();
@@ -526,7 +530,10 @@ async fn webhook_deliveries_are_signed_and_logged() {
     assert_eq!(body["actor"]["kind"], "user");
     assert_eq!(body["actor"]["id"], t.admin_user.to_string());
     assert!(body["occurredAt"].is_string(), "{body}");
-    assert_eq!(got.header("urakata-event-id"), body["id"].as_str().expect("id"));
+    assert_eq!(
+        got.header("urakata-event-id"),
+        body["id"].as_str().expect("id")
+    );
     assert_eq!(got.header("urakata-event-type"), "Tag.created");
     assert!(got.header("content-type").starts_with("application/json"));
 
@@ -541,7 +548,10 @@ async fn webhook_deliveries_are_signed_and_logged() {
     assert_eq!(delivery["attempts"], 1, "{delivery}");
     assert_eq!(delivery["eventType"], "Tag.created");
     assert_eq!(delivery["eventId"], body["id"]);
-    assert_eq!(delivery["payload"], body, "the log holds the exact body sent");
+    assert_eq!(
+        delivery["payload"], body,
+        "the log holds the exact body sent"
+    );
     assert_eq!(delivery["replayOf"], Value::Null);
     assert_eq!(
         got.header("urakata-delivery-id"),
@@ -551,9 +561,9 @@ async fn webhook_deliveries_are_signed_and_logged() {
     // The endpoint for employees got no deliveries of the tag: none logged, none received.
     let logged = deliveries(app, &t, &other_id).await;
     assert!(
-        logged
-            .iter()
-            .all(|d| d["eventType"].as_str().is_some_and(|s| s.starts_with("Employee."))),
+        logged.iter().all(|d| d["eventType"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("Employee."))),
         "{logged:?}"
     );
     assert!(
@@ -589,10 +599,15 @@ async fn webhook_deliveries_are_signed_and_logged() {
     })
     .await;
     let timestamp = verify(&rotated, &got);
-    assert!(!signed_by(&secret, timestamp, &got.body, &signature_parts(&got).1));
+    assert!(!signed_by(
+        &secret,
+        timestamp,
+        &got.body,
+        &signature_parts(&got).1
+    ));
 }
 
-/// A failing delivery is retried, then parked; a replay resends it; pending or unknown ones are refused.
+/// A failing delivery is retried, then parked; a replay resends it; pending or unknown ones can't.
 #[tokio::test]
 async fn failed_deliveries_are_retried_then_parked_and_can_be_replayed() {
     let app = shared();
@@ -717,7 +732,10 @@ async fn an_endpoint_that_keeps_failing_is_disabled_and_the_admin_told() {
     }
     let told = live.next_data("notificationReceived").await;
     assert_eq!(told["kind"], "webhook_disabled", "{told}");
-    assert!(told["title"].as_str().is_some_and(|s| !s.is_empty()), "{told}");
+    assert!(
+        told["title"].as_str().is_some_and(|s| !s.is_empty()),
+        "{told}"
+    );
     assert_eq!(told["subjectId"], ep_id.as_str(), "{told}");
     assert_eq!(told["readAt"], Value::Null);
 
@@ -727,7 +745,9 @@ async fn an_endpoint_that_keeps_failing_is_disabled_and_the_admin_told() {
     })
     .await;
     assert!(
-        disabled["consecutiveFailures"].as_i64().is_some_and(|n| n >= 6),
+        disabled["consecutiveFailures"]
+            .as_i64()
+            .is_some_and(|n| n >= 6),
         "{disabled}"
     );
     assert!(disabled["disabledReason"].is_string(), "{disabled}");
@@ -873,7 +893,7 @@ async fn endpoint_validation() {
     assert_eq!(count().await, before + 1);
 }
 
-/// Events committed while no dispatcher runs are delivered by the next one to start (at least once).
+/// Events committed while no dispatcher runs are delivered by the next one to start.
 #[tokio::test]
 async fn events_survive_a_dispatcher_that_died() {
     // A database of their own (a fresh SQLite file, or a fresh PostgreSQL database), so the
