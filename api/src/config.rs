@@ -71,6 +71,8 @@ pub struct EventSettings {
     pub poll_interval_ms: u64,
     /// Events handled per tenant in one dispatcher transaction.
     pub batch_size: u64,
+    /// How often approvers of documents coming due are reminded (each once per document).
+    pub reminder_interval_seconds: u64,
 }
 
 impl Default for EventSettings {
@@ -79,6 +81,7 @@ impl Default for EventSettings {
             dispatcher: true,
             poll_interval_ms: 500,
             batch_size: 100,
+            reminder_interval_seconds: 900,
         }
     }
 }

@@ -239,6 +239,16 @@ pub fn start(state: &AppState) {
             tokio::time::sleep(interval).await;
         }
     });
+    let reminders = state.clone();
+    tokio::spawn(async move {
+        let every = Duration::from_secs(reminders.settings.events.reminder_interval_seconds.max(1));
+        loop {
+            if let Err(e) = crate::services::approvals::send_reminders(&reminders.db).await {
+                tracing::warn!(error = %format!("{e:#}"), "approval reminders failed");
+            }
+            tokio::time::sleep(every).await;
+        }
+    });
     let worker = state.clone();
     tokio::spawn(async move {
         loop {

@@ -73,6 +73,7 @@ impl MigrationTrait for Migration {
                             .null(),
                     )
                     .col(ColumnDef::new("reason").string_len(1000).null())
+                    .col(ColumnDef::new("due_on").date().null())
                     .foreign_key(&mut tenant_fk(
                         "approval_requests",
                         "rule_id",
@@ -191,6 +192,19 @@ impl MigrationTrait for Migration {
             .await?;
         for table in TABLES {
             protect_tenant_table(manager, table).await?;
+        }
+        // The reminder sweep finds tenants with approvals coming due, like the dispatcher finds
+        // pending events (see `000016_events`).
+        if manager.get_database_backend() == sea_orm_migration::sea_orm::DbBackend::Postgres {
+            use sea_orm_migration::sea_orm::ConnectionTrait;
+            manager
+                .get_connection()
+                .execute_unprepared(
+                    "DROP POLICY IF EXISTS dispatcher_scan ON approval_requests;
+                     CREATE POLICY dispatcher_scan ON approval_requests FOR SELECT
+                       USING (current_setting('urakata.dispatcher', true) = 'on');",
+                )
+                .await?;
         }
         Ok(())
     }

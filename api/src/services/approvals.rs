@@ -154,6 +154,8 @@ pub struct Facts {
     pub org_unit_id: Option<Uuid>,
     /// The category.
     pub category: Option<String>,
+    /// When the document is needed (approvers are reminded as it nears).
+    pub due_on: Option<chrono::NaiveDate>,
 }
 
 /// The outcome of a submission or a decision for the document.
@@ -394,6 +396,7 @@ pub async fn submit(
         submitted_at: Set(now),
         decided_at: Set((outcome == Outcome::Approved).then_some(now)),
         reason: Set(None),
+        due_on: Set(facts.due_on),
         archived_at: Set(None),
         ..Default::default()
     };
@@ -434,20 +437,7 @@ fn label(request: &approval_request::Model) -> String {
 
 /// Notifies a tier's approvers, and their delegates of the day, that a decision waits.
 async fn ask_tier(tx: &TenantTx, request: &approval_request::Model, tier: i32) -> AppResult<()> {
-    let approvers: Vec<Uuid> = tasks_of(tx, request.id)
-        .await?
-        .into_iter()
-        .filter(|t| t.tier == tier && t.status == "pending")
-        .map(|t| t.approver_user_id)
-        .collect();
-    let mut recipients = approvers.clone();
-    for d in active_delegations(tx, &request.document_type).await? {
-        if approvers.contains(&d.delegator_user_id)
-            && d.delegate_user_id != request.requester_user_id
-        {
-            recipients.push(d.delegate_user_id);
-        }
-    }
+    let recipients = deciders(tx, request, Some(tier)).await?;
     notify(
         tx,
         &recipients,
@@ -459,6 +449,30 @@ async fn ask_tier(tx: &TenantTx, request: &approval_request::Model, tier: i32) -
         },
     )
     .await
+}
+
+/// Who may decide a request now: the approvers of its pending tasks (of one tier, or any) and
+/// their delegates of the day, never the requester.
+async fn deciders(
+    tx: &TenantTx,
+    request: &approval_request::Model,
+    tier: Option<i32>,
+) -> AppResult<Vec<Uuid>> {
+    let approvers: Vec<Uuid> = tasks_of(tx, request.id)
+        .await?
+        .into_iter()
+        .filter(|t| t.status == "pending" && tier.is_none_or(|n| t.tier == n))
+        .map(|t| t.approver_user_id)
+        .collect();
+    let mut out = approvers.clone();
+    for d in active_delegations(tx, &request.document_type).await? {
+        if approvers.contains(&d.delegator_user_id)
+            && d.delegate_user_id != request.requester_user_id
+        {
+            out.push(d.delegate_user_id);
+        }
+    }
+    Ok(out)
 }
 
 /// The tasks of a request, tier by tier.
@@ -1189,4 +1203,68 @@ pub async fn active_delegations_to(
                 .filter(approval_delegation::Column::EndsOn.gte(today))
         }))
         .await?)
+}
+
+/// How many days before a document's due date its approvers are reminded.
+pub const REMIND_DAYS_BEFORE: u64 = 2;
+
+/// Reminds the approvers of every pending approval coming due (within
+/// [`REMIND_DAYS_BEFORE`] days, or overdue) in every tenant: one `approval_due` notification per
+/// approver and document, however often it runs. Returns how many were sent.
+pub async fn send_reminders(db: &sea_orm::DatabaseConnection) -> anyhow::Result<usize> {
+    let by = Utc::now().date_naive() + chrono::Days::new(REMIND_DAYS_BEFORE);
+    let tenants = entity::platform::dispatch::tenants_with_due_approvals(db, by).await?;
+    let mut sent = 0;
+    for tenant in tenants {
+        let tx = TenantTx::begin(db, entity::TenantId(tenant))
+            .await?
+            .acting_as(entity::Actor::system("approval reminders"));
+        sent += remind_tenant(&tx, by)
+            .await
+            .map_err(crate::error::AppError::into_anyhow)?;
+        tx.commit().await?;
+    }
+    Ok(sent)
+}
+
+async fn remind_tenant(tx: &TenantTx, by: chrono::NaiveDate) -> AppResult<usize> {
+    use entity::kernel::notification;
+    let due = tx
+        .all(tx.select::<approval_request::Entity>().refine(|q| {
+            q.filter(approval_request::Column::Status.eq("pending"))
+                .filter(approval_request::Column::DueOn.lte(by))
+        }))
+        .await?;
+    let mut sent = 0;
+    for request in due {
+        let mut recipients = deciders(tx, &request, None).await?;
+        let told: Vec<Uuid> = tx
+            .all(tx.select::<notification::Entity>().refine(|q| {
+                q.filter(notification::Column::Kind.eq("approval_due"))
+                    .filter(notification::Column::SubjectId.eq(request.document_id))
+            }))
+            .await?
+            .into_iter()
+            .map(|n| n.recipient_user_id)
+            .collect();
+        recipients.retain(|r| !told.contains(r));
+        recipients.dedup();
+        if recipients.is_empty() {
+            continue;
+        }
+        let due_on = request.due_on.map(|d| d.to_string()).unwrap_or_default();
+        notify(
+            tx,
+            &recipients,
+            &Notice {
+                kind: "approval_due",
+                title: format!("{} is needed by {due_on}", label(&request)),
+                body: Some("It still waits for your approval.".into()),
+                subject: Some((&request.document_type, request.document_id)),
+            },
+        )
+        .await?;
+        sent += recipients.len();
+    }
+    Ok(sent)
 }

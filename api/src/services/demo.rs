@@ -205,7 +205,79 @@ async fn fill(tx: &TenantTx, admin: Option<Uuid>) -> AppResult<()> {
                 .await?;
         }
     }
-    parties_and_sites(tx).await
+    parties_and_sites(tx).await?;
+    approvals(tx, admin).await
+}
+
+/// An approval rule (purchases from ¥100,000 need a tenant administrator and, from ¥1,000,000,
+/// a finance manager too) and a draft purchase request of the administrator's to submit.
+async fn approvals(tx: &TenantTx, admin: Option<Uuid>) -> AppResult<()> {
+    use crate::graphql::approvals::{
+        ApprovalMode, ApprovalTierInput, ApproverInput, ApproverKind, CreateApprovalRuleInput,
+    };
+    use crate::graphql::scalars::Decimal;
+    let role = |tier: &str, role: &str, min: Option<i64>| ApprovalTierInput {
+        name: tier.into(),
+        mode: ApprovalMode::Any,
+        min_amount: min.map(|m| Decimal(rust_decimal::Decimal::from(m))),
+        approvers: vec![ApproverInput {
+            kind: ApproverKind::Role,
+            role: Some(role.into()),
+            user_id: None,
+            level: None,
+        }],
+    };
+    create_valid::<entity::kernel::approval_rule::Entity>(
+        tx,
+        &CreateApprovalRuleInput {
+            document_type: "PurchaseRequest".into(),
+            name: "Purchases from ¥100,000".into(),
+            description: Some("Smaller purchases are approved at submission.".into()),
+            priority: 10,
+            currency: Some("JPY".into()),
+            min_amount: Some(Decimal(rust_decimal::Decimal::from(100_000))),
+            max_amount: None,
+            cost_centre_id: None,
+            org_unit_id: None,
+            category: None,
+            tiers: vec![
+                role("Administration", "tenant_admin", None),
+                role("Finance", "finance_manager", Some(1_000_000)),
+            ],
+        },
+    )
+    .await?;
+    let Some(admin) = admin else { return Ok(()) };
+    let mut pr = entity::purchasing::purchase_request::ActiveModel {
+        number: Set(crate::services::numbering::allocate(
+            tx,
+            crate::services::numbering::DocumentType::PurchaseRequest,
+            chrono::Utc::now().date_naive(),
+        )
+        .await?),
+        title: Set("ノートPC 2台 (two laptops)".into()),
+        description: Set(Some(
+            "For the two new members of the accounting team.".into(),
+        )),
+        requester_user_id: Set(admin),
+        cost_centre_id: Set(None),
+        org_unit_id: Set(None),
+        category: Set(Some("IT".into())),
+        amount: Set(rust_decimal::Decimal::from(96_000)),
+        currency: Set("JPY".into()),
+        needed_by: Set(None),
+        status: Set("draft".into()),
+        submitted_at: Set(None),
+        archived_at: Set(None),
+        ..Default::default()
+    };
+    crate::graphql::resource::stamp_new::<entity::purchasing::purchase_request::Entity>(
+        &mut pr,
+        Some(admin),
+    )?;
+    tx.insert::<entity::purchasing::purchase_request::Entity, _>(pr)
+        .await?;
+    Ok(())
 }
 
 /// One cost centre per unit, owned by it and run by its head.

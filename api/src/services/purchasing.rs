@@ -333,6 +333,7 @@ pub async fn submit(
         cost_centre_id: row.cost_centre_id,
         org_unit_id: row.org_unit_id,
         category: row.category.clone(),
+        due_on: row.needed_by,
     };
     let (_, outcome) = match approvals::submit(tx, &facts).await? {
         Ok(done) => done,

@@ -575,3 +575,36 @@ async fn approval_rules_are_validated() {
         .await;
     assert_eq!(denied.code(), "FORBIDDEN");
 }
+
+/// Approvers of a document needed within two days are reminded, once however often the sweep
+/// runs.
+#[tokio::test]
+async fn approvers_are_reminded_of_documents_coming_due() {
+    let app = shared();
+    let o = org().await;
+    three_tier_rule(&o).await;
+    let tomorrow = chrono::Utc::now().date_naive() + chrono::Days::new(1);
+    let r = call(
+        app,
+        &o.requester.1,
+        &format!("mutation($i: CreatePurchaseRequestInput!) {{ createPurchaseRequest(input: $i) {{ purchaseRequest {{ {PR_FIELDS} }} errors {{ code }} }} }}"),
+        json!({"i": {"title": "Chairs", "amount": "20000", "currency": "JPY", "neededBy": tomorrow}}),
+    )
+    .await;
+    let pr = r["createPurchaseRequest"]["purchaseRequest"].clone();
+    submit(&o.requester.1, &pr).await;
+    let db = app.db().await;
+    for _ in 0..2 {
+        api::services::approvals::send_reminders(&db).await.unwrap();
+    }
+    db.close().await.ok();
+    let q = "{ notifications(filter: {kind: {eq: \"approval_due\"}}) { totalCount nodes { subjectId title } } }";
+    let n = call(app, &o.manager.1, q, json!({})).await;
+    assert_eq!(n["notifications"]["totalCount"], 1, "{n}");
+    assert_eq!(n["notifications"]["nodes"][0]["subjectId"], pr["id"]);
+    let none = call(app, &o.finance.1, q, json!({})).await;
+    assert_eq!(
+        none["notifications"]["totalCount"], 0,
+        "only the deciding tier is reminded"
+    );
+}

@@ -613,6 +613,7 @@ async fn seed_workflow(tx: &entity::TenantTx, admin: Uuid) -> api::error::AppRes
         submitted_at: Set(chrono::Utc::now()),
         decided_at: Set(None),
         reason: Set(None),
+        due_on: Set(None),
         archived_at: Set(None),
         ..Default::default()
     };

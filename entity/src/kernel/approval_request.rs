@@ -27,6 +27,8 @@ pub struct Model {
     pub decided_at: Option<DateTimeUtc>,
     /// The rejection or cancellation reason.
     pub reason: Option<String>,
+    /// When the document is needed; approvers are reminded as it nears.
+    pub due_on: Option<Date>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -11,7 +11,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::kernel::{outbox_event, webhook_delivery};
+use crate::kernel::{approval_request, outbox_event, webhook_delivery};
 
 async fn scan<T>(
     db: &DatabaseConnection,
@@ -56,6 +56,26 @@ pub async fn tenants_with_pending_events(
             }
         }
         Ok(tenants)
+    })
+    .await
+}
+
+/// Tenants with pending approvals due on or before `by`.
+pub async fn tenants_with_due_approvals(
+    db: &DatabaseConnection,
+    by: chrono::NaiveDate,
+) -> Result<Vec<Uuid>, DbErr> {
+    scan(db, async |tx| {
+        approval_request::Entity::find()
+            .select_only()
+            .column(approval_request::Column::TenantId)
+            .distinct()
+            .filter(approval_request::Column::Status.eq("pending"))
+            .filter(approval_request::Column::DueOn.lte(by))
+            .limit(1000)
+            .into_tuple()
+            .all(tx)
+            .await
     })
     .await
 }
