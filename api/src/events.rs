@@ -221,43 +221,65 @@ async fn listen(
     }
 }
 
-/// Starts the dispatcher and the webhook worker on the current runtime (when enabled).
+/// Starts the dispatcher, the webhook worker and the approval reminders on the current runtime
+/// (when enabled).
 pub fn start(state: &AppState) {
     if !state.settings.events.dispatcher {
         return;
     }
     let interval = Duration::from_millis(state.settings.events.poll_interval_ms.max(10));
-    let dispatcher = state.clone();
-    tokio::spawn(async move {
-        loop {
-            match dispatch_pending(&dispatcher).await {
-                // Keep going while there is a backlog.
-                Ok(n) if n > 0 => continue,
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %format!("{e:#}"), "event dispatch failed"),
-            }
-            tokio::time::sleep(interval).await;
-        }
+    let s = state.clone();
+    repeat("event dispatch", interval, true, move || {
+        let s = s.clone();
+        async move { dispatch_pending(&s).await }
     });
-    let reminders = state.clone();
-    tokio::spawn(async move {
-        let every = Duration::from_secs(reminders.settings.events.reminder_interval_seconds.max(1));
-        loop {
-            if let Err(e) = crate::services::approvals::send_reminders(&reminders.db).await {
-                tracing::warn!(error = %format!("{e:#}"), "approval reminders failed");
-            }
-            tokio::time::sleep(every).await;
-        }
+    let s = state.clone();
+    repeat("webhook delivery", interval, true, move || {
+        let s = s.clone();
+        async move { crate::services::webhooks::deliver_due(&s).await }
     });
-    let worker = state.clone();
+    let s = state.clone();
+    let every = Duration::from_secs(state.settings.events.reminder_interval_seconds.max(1));
+    repeat("approval reminders", every, false, move || {
+        let s = s.clone();
+        async move { crate::services::approvals::send_reminders(&s.db).await }
+    });
+}
+
+/// Runs `pass` forever: again at once while it reports work done (`drain`), otherwise after
+/// `interval`. Failures (the database away, say) back off up to 30 seconds and are logged on
+/// the first and then every hundredth, so an outage neither hammers the database nor floods the
+/// log.
+fn repeat<F, Fut>(what: &'static str, interval: Duration, drain: bool, mut pass: F)
+where
+    F: FnMut() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<usize>> + Send,
+{
     tokio::spawn(async move {
+        let mut failures: u32 = 0;
         loop {
-            match crate::services::webhooks::deliver_due(&worker).await {
-                Ok(n) if n > 0 => continue,
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %format!("{e:#}"), "webhook delivery failed"),
+            match pass().await {
+                Ok(n) => {
+                    failures = 0;
+                    if drain && n > 0 {
+                        continue;
+                    }
+                }
+                Err(e) => {
+                    failures = failures.saturating_add(1);
+                    if failures == 1 || failures.is_multiple_of(100) {
+                        tracing::warn!(error = %format!("{e:#}"), failures, "{what} failed");
+                    }
+                }
             }
-            tokio::time::sleep(interval).await;
+            let wait = if failures == 0 {
+                interval
+            } else {
+                interval
+                    .saturating_mul(1 << failures.min(8))
+                    .min(Duration::from_secs(30))
+            };
+            tokio::time::sleep(wait).await;
         }
     });
 }
