@@ -288,10 +288,22 @@ where
 pub async fn dispatch_pending(state: &AppState) -> anyhow::Result<usize> {
     let tenants = entity::platform::dispatch::tenants_with_pending_events(&state.db, 50).await?;
     let mut published = 0;
+    let mut failed = None;
     for tenant in tenants {
-        published += dispatch_tenant(state, TenantId(tenant)).await?;
+        // One tenant's failure must not hold the others' events back.
+        match dispatch_tenant(state, TenantId(tenant)).await {
+            Ok(n) => published += n,
+            Err(e) => failed = Some(e),
+        }
     }
-    Ok(published)
+    match failed {
+        Some(e) if published == 0 => Err(e),
+        Some(e) => {
+            tracing::warn!(error = %format!("{e:#}"), "dispatching a tenant's events failed");
+            Ok(published)
+        }
+        None => Ok(published),
+    }
 }
 
 /// Publishes one batch of a tenant's pending events (see the module documentation).

@@ -120,6 +120,13 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
+        if manager.get_database_backend() == DbBackend::Postgres {
+            manager
+                .get_connection()
+                .execute_unprepared("DROP POLICY IF EXISTS dispatcher_scan ON outbox_events;")
+                .await?;
+        }
         for table in TABLES.iter().rev() {
             manager
                 .drop_table(Table::drop().table(*table).if_exists().to_owned())

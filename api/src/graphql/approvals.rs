@@ -362,8 +362,10 @@ node_object! {
         async fn currency(&self) -> &str {
             &self.0.currency
         }
-        /// The rule that chose the tiers; `null` when none applied (approved at once).
+        /// The rule that chose the tiers; `null` when none applied (approved at once). Needs
+        /// `MANAGE_APPROVAL_RULES` (thresholds are not the requester's business).
         async fn rule(&self, ctx: &Context<'_>) -> GqlResult<Option<ApprovalRule>> {
+            ctx.authorize(Permission::ManageApprovalRules)?;
             Ok(load_one::<approval_rule::Entity>(ctx, self.0.rule_id).await?.map(ApprovalRule))
         }
         /// Where it stands.

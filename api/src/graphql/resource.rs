@@ -23,7 +23,8 @@ use uuid::Uuid;
 use crate::auth::Permission;
 use crate::error::{AppError, AppResult, InputError};
 use crate::graphql::core::{
-    ContextExt, GlobalId, MAX_PAGE, Page, PageArgs, list_sorted, load_one, model_id, settle,
+    ContextExt, GlobalId, MAX_PAGE, Page, PageArgs, Session, list_sorted, load_one, model_id,
+    settle,
 };
 use crate::graphql::listing::{Budget, FilterInput, Ordering, sort_keys};
 
@@ -308,6 +309,15 @@ pub trait Editable: Resource {
     ) -> impl Future<Output = AppResult<()>> + Send {
         async { Ok(()) }
     }
+
+    /// Checks that an archived row may be restored (by default anyone with `MANAGE` may).
+    fn check_restore(
+        _tx: &TenantTx,
+        _row: &Self::Model,
+        _problems: &mut Problems<Self::Code>,
+    ) -> impl Future<Output = AppResult<()>> + Send {
+        async { Ok(()) }
+    }
 }
 
 fn column<E: EntityTrait>(name: &str) -> AppResult<E::Column> {
@@ -442,11 +452,18 @@ fn accepted<C: ErrorCodes>(problems: &Problems<C>, policy: Option<ErrorPolicy>) 
 }
 
 /// Loads the row an update or archive is about, locked, at the expected version.
-async fn target<R: Editable>(tx: &TenantTx, id: &ID, expected: i32) -> AppResult<R::Model> {
+async fn target<R: Editable>(
+    tx: &TenantTx,
+    session: &Session,
+    id: &ID,
+    expected: i32,
+) -> AppResult<R::Model> {
     let uuid = GlobalId::decode_for::<R>(id).ok_or(AppError::NotFound(R::TYPE_NAME))?;
+    // A row the caller may not see answers like a missing one (no version, no existence).
     let row = tx
         .get_for_update::<R>(uuid)
         .await?
+        .filter(|row| R::may_see(session, row))
         .ok_or(AppError::NotFound(R::TYPE_NAME))?;
     if version::<R>(&row)? != expected {
         return Err(AppError::Conflict(format!(
@@ -460,11 +477,12 @@ async fn target<R: Editable>(tx: &TenantTx, id: &ID, expected: i32) -> AppResult
 
 async fn update_row<R: Editable>(
     tx: &TenantTx,
-    actor: Uuid,
+    session: &Session,
     input: &UpdateInput<R::Patch>,
     policy: Option<ErrorPolicy>,
 ) -> AppResult<Result<(R::Model, Vec<InputError<R::Code>>), Vec<InputError<R::Code>>>> {
-    let row = target::<R>(tx, &input.id, input.expected_version).await?;
+    let actor = session.principal.actor_id;
+    let row = target::<R>(tx, session, &input.id, input.expected_version).await?;
     let mut problems = Problems::default();
     if archived_at::<R>(&row).is_some() {
         problems.row(
@@ -514,7 +532,7 @@ pub async fn update<R: Editable>(
 ) -> AppResult<Outcome<R>> {
     let session = ctx.authorize(R::MANAGE)?;
     let tx = session.begin_write(ctx).await?;
-    let out = update_row::<R>(&tx, session.principal.actor_id, &input, None).await?;
+    let out = update_row::<R>(&tx, session, &input, None).await?;
     let (row, errors) = settle(tx, out.map(|(row, _)| row)).await?;
     Ok((row.map(Into::into), errors))
 }
@@ -527,13 +545,13 @@ pub async fn set_archived<R: Editable>(
 ) -> AppResult<Outcome<R>> {
     let session = ctx.authorize(R::MANAGE)?;
     let tx = session.begin_write(ctx).await?;
-    let row = target::<R>(&tx, &input.id, input.expected_version).await?;
+    let row = target::<R>(&tx, session, &input.id, input.expected_version).await?;
     let mut problems = Problems::default();
     match (archive, archived_at::<R>(&row).is_some()) {
         (true, true) => problems.row("id", R::Code::ARCHIVED, "already archived"),
         (false, false) => problems.row("id", R::Code::INVALID, "not archived"),
         (true, false) => R::check_archive(&tx, &row, &mut problems).await?,
-        (false, true) => {}
+        (false, true) => R::check_restore(&tx, &row, &mut problems).await?,
     }
     if !problems.is_empty() {
         return Ok((None, problems.into_errors()));
@@ -600,7 +618,7 @@ async fn bulk<R: Editable>(
                 create_row::<R>(&savepoint, Some(actor), &v[index], Some(policy)).await
             }
             BulkInputs::Update(v) => {
-                update_row::<R>(&savepoint, actor, &v[index], Some(policy)).await
+                update_row::<R>(&savepoint, session, &v[index], Some(policy)).await
             }
         };
         let result = match outcome {

@@ -63,6 +63,9 @@ pub enum ApprovalErrorCode {
     NotPending,
     /// No one but the requester could approve one of the tiers that apply.
     NoApprover,
+    /// The tenant has approval rules for the document type but none applies to this document
+    /// (add a catch-all rule, possibly with no tiers, for what needs no approval).
+    NoRule,
     /// Only the requester may do this to the document.
     NotRequester,
     /// The document is locked while its approval is pending.
@@ -219,6 +222,18 @@ pub async fn matching_rule(
     }))
 }
 
+/// Whether the tenant has any live rule for a document type.
+async fn has_rules(tx: &TenantTx, document_type: &str) -> AppResult<bool> {
+    let document_type = document_type.to_owned();
+    Ok(tx
+        .count(tx.select::<approval_rule::Entity>().refine(|q| {
+            q.filter(approval_rule::Column::DocumentType.eq(document_type))
+                .filter(approval_rule::Column::ArchivedAt.is_null())
+        }))
+        .await?
+        > 0)
+}
+
 /// The employee record of a user (live ones only).
 async fn employee_of(tx: &TenantTx, user: Uuid) -> AppResult<Option<employee::Model>> {
     Ok(tx
@@ -346,6 +361,15 @@ pub async fn submit(
         );
     }
     let rule = matching_rule(tx, facts).await?;
+    // Fail closed: once a tenant governs a document type with rules, a document none of them
+    // covers (another currency, a department no rule names) is refused rather than approved.
+    if rule.is_none() && has_rules(tx, facts.document_type).await? {
+        return fail(
+            "id",
+            ApprovalErrorCode::NoRule,
+            "no approval rule applies to this document; an administrator must add one",
+        );
+    }
     let applicable: Vec<Tier> = rule
         .as_ref()
         .map(tiers)
@@ -831,6 +855,19 @@ pub async fn decide_document(
             "no such document",
         );
     };
+    // Lock order: the document, then its approval (as cancelling does), so a decision racing a
+    // cancellation waits instead of deadlocking.
+    match ty.as_str() {
+        "PurchaseRequest" => {
+            tx.get_for_update::<entity::purchasing::purchase_request::Entity>(id)
+                .await?;
+        }
+        other => {
+            return Err(crate::error::AppError::internal(anyhow::anyhow!(
+                "no service owns approvable documents of type {other}"
+            )));
+        }
+    }
     let (request, outcome) = match decide(tx, actor, &ty, id, decision, comment).await? {
         Ok(done) => done,
         Err(e) => return Ok(Err(e)),
@@ -868,11 +905,12 @@ async fn check_tiers(
     input: &[crate::graphql::approvals::ApprovalTierInput],
 ) -> AppResult<serde_json::Value> {
     use crate::graphql::approvals::{ApprovalMode, ApproverKind};
-    if input.is_empty() || input.len() > MAX_TIERS {
+    // No tiers is allowed: a rule that says what needs no approval.
+    if input.len() > MAX_TIERS {
         p.row(
             path,
             ApprovalErrorCode::Invalid,
-            format!("1 to {MAX_TIERS} tiers"),
+            format!("at most {MAX_TIERS} tiers"),
         );
     }
     let members = crate::services::access::member_permissions(tx).await?;
@@ -975,6 +1013,7 @@ fn check_conditions(
     currency: Option<&str>,
     min: Option<Decimal>,
     max: Option<Decimal>,
+    tier_thresholds: bool,
 ) -> Option<String> {
     let currency = currency
         .map(|c| c.trim().to_ascii_uppercase())
@@ -988,11 +1027,12 @@ fn check_conditions(
             "a three-letter ISO 4217 code",
         );
     }
-    if (min.is_some() || max.is_some()) && currency.is_none() {
+    // Amounts of different currencies are never compared, so thresholds name theirs.
+    if (min.is_some() || max.is_some() || tier_thresholds) && currency.is_none() {
         p.row(
             &format!("{prefix}currency"),
             ApprovalErrorCode::Required,
-            "amount conditions need a currency",
+            "amount conditions and tier thresholds need a currency",
         );
     }
     if let (Some(a), Some(b)) = (min, max)
@@ -1034,7 +1074,8 @@ impl crate::graphql::resource::Editable for approval_rule::Entity {
         }
         let min = input.min_amount.map(|m| m.0);
         let max = input.max_amount.map(|m| m.0);
-        let currency = check_conditions(p, "", input.currency.as_deref(), min, max);
+        let thresholds = input.tiers.iter().any(|t| t.min_amount.is_some());
+        let currency = check_conditions(p, "", input.currency.as_deref(), min, max, thresholds);
         Ok(approval_rule::ActiveModel {
             document_type: Set(input.document_type.clone()),
             name: Set(p.required_text("name", &input.name, 200)),
@@ -1100,7 +1141,18 @@ impl crate::graphql::resource::Editable for approval_rule::Entity {
             None => row.currency.clone(),
             Some(c) => c.map(str::to_owned),
         };
-        am.currency = Set(check_conditions(p, "patch.", currency.as_deref(), min, max));
+        let thresholds = match &patch.tiers {
+            Some(t) => t.iter().any(|t| t.min_amount.is_some()),
+            None => tiers(row).iter().any(|t| t.min_amount.is_some()),
+        };
+        am.currency = Set(check_conditions(
+            p,
+            "patch.",
+            currency.as_deref(),
+            min,
+            max,
+            thresholds,
+        ));
         am.min_amount = Set(min);
         am.max_amount = Set(max);
         if let Some(cc) = p
@@ -1219,29 +1271,44 @@ pub async fn send_reminders(db: &sea_orm::DatabaseConnection) -> anyhow::Result<
         let tx = TenantTx::begin(db, entity::TenantId(tenant))
             .await?
             .acting_as(entity::Actor::system("approval reminders"));
-        sent += remind_tenant(&tx, by)
-            .await
-            .map_err(crate::error::AppError::into_anyhow)?;
-        tx.commit().await?;
+        // One tenant's failure must not keep the others' reminders back.
+        match remind_tenant(&tx, by).await {
+            Ok(n) => {
+                tx.commit().await?;
+                sent += n;
+            }
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:?}"), "approval reminders of a tenant failed");
+                tx.rollback().await?;
+            }
+        }
     }
     Ok(sent)
 }
 
 async fn remind_tenant(tx: &TenantTx, by: chrono::NaiveDate) -> AppResult<usize> {
     use entity::kernel::notification;
+    // Locked and skipped when another process holds them, so two sweeps never remind twice.
     let due = tx
-        .all(tx.select::<approval_request::Entity>().refine(|q| {
-            q.filter(approval_request::Column::Status.eq("pending"))
-                .filter(approval_request::Column::DueOn.lte(by))
-        }))
+        .all(
+            tx.select::<approval_request::Entity>()
+                .refine(|q| {
+                    q.filter(approval_request::Column::Status.eq("pending"))
+                        .filter(approval_request::Column::DueOn.lte(by))
+                })
+                .skip_locked(),
+        )
         .await?;
     let mut sent = 0;
     for request in due {
         let mut recipients = deciders(tx, &request, None).await?;
         let told: Vec<Uuid> = tx
             .all(tx.select::<notification::Entity>().refine(|q| {
+                // Reminders of this submission (a resubmitted document's new approvers are
+                // reminded again).
                 q.filter(notification::Column::Kind.eq("approval_due"))
                     .filter(notification::Column::SubjectId.eq(request.document_id))
+                    .filter(notification::Column::CreatedAt.gte(request.submitted_at))
             }))
             .await?
             .into_iter()

@@ -247,6 +247,24 @@ async fn approvals(tx: &TenantTx, admin: Option<Uuid>) -> AppResult<()> {
         },
     )
     .await?;
+    // Rules fail closed (a request no rule covers is refused), so say what needs no approval.
+    create_valid::<entity::kernel::approval_rule::Entity>(
+        tx,
+        &CreateApprovalRuleInput {
+            document_type: "PurchaseRequest".into(),
+            name: "Everything else".into(),
+            description: Some("Approved at submission.".into()),
+            priority: 100,
+            currency: None,
+            min_amount: None,
+            max_amount: None,
+            cost_centre_id: None,
+            org_unit_id: None,
+            category: None,
+            tiers: Vec::new(),
+        },
+    )
+    .await?;
     let Some(admin) = admin else { return Ok(()) };
     let mut pr = entity::purchasing::purchase_request::ActiveModel {
         number: Set(crate::services::numbering::allocate(

@@ -60,7 +60,9 @@ type P = Problems<ApprovalErrorCode>;
 
 /// The state of a stored request.
 pub fn state(row: &purchase_request::Model) -> PurchaseRequestState {
-    PurchaseRequestState::from_db(&row.status).unwrap_or(PurchaseRequestState::Draft)
+    // An unknown stored status (never written by this code) is treated as the most locked
+    // state, never as an editable draft.
+    PurchaseRequestState::from_db(&row.status).unwrap_or(PurchaseRequestState::Cancelled)
 }
 
 fn currency(p: &mut P, path: &str, value: &str) -> String {
@@ -239,6 +241,15 @@ impl Editable for purchase_request::Entity {
             async_graphql::MaybeUndefined::Value(d) => am.needed_by = Set(Some(d)),
         }
         Ok(am)
+    }
+
+    async fn check_restore(
+        tx: &TenantTx,
+        row: &purchase_request::Model,
+        p: &mut P,
+    ) -> AppResult<()> {
+        requester_only(tx, row, p);
+        Ok(())
     }
 
     async fn check_archive(

@@ -568,7 +568,8 @@ async fn attempt(state: &AppState, tenant: TenantId, id: Uuid) -> anyhow::Result
             tx.update::<webhook_delivery::Entity, _>(am).await?;
             let failures = endpoint.consecutive_failures + 1;
             ep.consecutive_failures = Set(failures);
-            let disable = failures >= settings.disable_after_failures.max(1);
+            let disable = failures >= settings.disable_after_failures.max(1)
+                && endpoint.disabled_at.is_none();
             if disable {
                 ep.disabled_at = Set(Some(finished));
                 ep.disabled_reason = Set(Some(format!(
@@ -577,20 +578,22 @@ async fn attempt(state: &AppState, tenant: TenantId, id: Uuid) -> anyhow::Result
             }
             tx.update::<webhook_endpoint::Entity, _>(ep).await?;
             if disable {
-                let mut recipients =
+                // Members who manage webhooks now (not whoever created the endpoint: that may be
+                // an app, or someone who has lost the permission).
+                let recipients =
                     crate::services::access::users_with(&tx, Permission::ManageWebhooks)
                         .await
                         .map_err(crate::error::AppError::into_anyhow)?;
-                recipients.extend(endpoint.created_by);
                 notify(
                     &tx,
                     &recipients,
                     &Notice {
                         kind: "webhook_disabled",
                         title: "A webhook endpoint was disabled".into(),
+                        // No URL here: it can carry a token, and notifications reach the audit
+                        // trail's readers.
                         body: Some(format!(
-                            "{} failed {failures} times in a row and receives nothing until it is enabled again.",
-                            endpoint.url
+                            "An endpoint failed {failures} times in a row and receives nothing until it is enabled again."
                         )),
                         subject: Some(("WebhookEndpoint", endpoint.id)),
                     },

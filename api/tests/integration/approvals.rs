@@ -235,7 +235,7 @@ async fn tiers_apply_by_amount_and_in_order() {
     );
 }
 
-/// No rule for the document: approved at submission.
+/// No tiered rule applies (only the seeded catch-all without tiers): approved at submission.
 #[tokio::test]
 async fn without_a_rule_a_request_is_approved_at_once() {
     let o = org().await;
@@ -606,5 +606,117 @@ async fn approvers_are_reminded_of_documents_coming_due() {
     assert_eq!(
         none["notifications"]["totalCount"], 0,
         "only the deciding tier is reminded"
+    );
+}
+
+/// Once a tenant has rules for a document type, a document none of them covers is refused, not
+/// approved; a catch-all rule with no tiers approves what needs no approval.
+#[tokio::test]
+async fn approval_rules_fail_closed() {
+    let app = shared();
+    let o = org().await;
+    three_tier_rule(&o).await;
+    // Without the seeded catch-all.
+    let rules = call(
+        app,
+        &o.t.token,
+        "{ approvalRules(filter: {name: {eq: \"Seeded catch-all\"}}) { nodes { id version } } }",
+        json!({}),
+    )
+    .await;
+    let seeded = &rules["approvalRules"]["nodes"][0];
+    let a = call(
+        app,
+        &o.t.token,
+        "mutation($i: ArchiveInput!) { archiveApprovalRule(input: $i) { errors { code } } }",
+        json!({"i": {"id": seeded["id"], "expectedVersion": seeded["version"]}}),
+    )
+    .await;
+    assert_eq!(a["archiveApprovalRule"]["errors"], json!([]), "{a}");
+    let usd = call(
+        app,
+        &o.requester.1,
+        &format!("mutation($i: CreatePurchaseRequestInput!) {{ createPurchaseRequest(input: $i) {{ purchaseRequest {{ {PR_FIELDS} }} errors {{ code }} }} }}"),
+        json!({"i": {"title": "Licences", "amount": "5000000", "currency": "USD"}}),
+    )
+    .await["createPurchaseRequest"]["purchaseRequest"]
+        .clone();
+    let s = submit(&o.requester.1, &usd).await;
+    assert_eq!(
+        code(&s),
+        "NO_RULE",
+        "another currency slips past no rule: {s}"
+    );
+    let r = call(
+        app,
+        &o.t.token,
+        RULE,
+        json!({"i": {"documentType": "PurchaseRequest", "name": "Rest", "priority": 100, "tiers": []}}),
+    )
+    .await;
+    assert_eq!(r["createApprovalRule"]["errors"], json!([]), "{r}");
+    let s = submit(&o.requester.1, &usd).await;
+    assert_eq!(s["purchaseRequest"]["status"], "APPROVED", "{s}");
+    // Tier thresholds need the rule's currency.
+    let r = call(
+        app,
+        &o.t.token,
+        RULE,
+        json!({"i": {"documentType": "PurchaseRequest", "name": "No currency",
+            "tiers": [{"name": "Big", "minAmount": "100", "approvers": [{"kind": "MANAGER"}]}]}}),
+    )
+    .await;
+    assert_eq!(code(&r["createApprovalRule"]), "REQUIRED", "{r}");
+}
+
+/// Another member's purchase request can be neither read nor restored nor changed by someone
+/// who may only submit their own: it answers like a missing one.
+#[tokio::test]
+async fn others_purchase_requests_are_invisible() {
+    let app = shared();
+    let o = org().await;
+    let pr = draft(&o.requester.1, "1000").await;
+    let archive = |token: &str, name: &str, v: i64| {
+        let q = format!(
+            "mutation($i: ArchiveInput!) {{ {name}(input: $i) {{ purchaseRequest {{ id version }} errors {{ code }} }} }}"
+        );
+        let vars = json!({"i": {"id": pr["id"], "expectedVersion": v}});
+        let token = token.to_owned();
+        async move { app.gql(Some(&token), &q, vars).await }
+    };
+    let a = archive(&o.requester.1, "archivePurchaseRequest", 1)
+        .await
+        .ok();
+    assert_eq!(a.data()["archivePurchaseRequest"]["errors"], json!([]));
+    let r = archive(&o.manager.1, "restorePurchaseRequest", 2).await;
+    assert_eq!(r.code(), "NOT_FOUND", "{}", r.body);
+    let seen = call(
+        app,
+        &o.manager.1,
+        "query($id: ID!) { purchaseRequest(id: $id) { id } }",
+        json!({"id": pr["id"]}),
+    )
+    .await;
+    assert_eq!(seen["purchaseRequest"], Value::Null);
+    let list = call(
+        app,
+        &o.manager.1,
+        "{ purchaseRequests(archived: ANY) { totalCount } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(list["purchaseRequests"]["totalCount"], 0);
+    let u = app
+        .gql(
+            Some(&o.manager.1),
+            "mutation($i: UpdatePurchaseRequestInput!) { updatePurchaseRequest(input: $i) { errors { code } } }",
+            json!({"i": {"id": pr["id"], "expectedVersion": 99, "patch": {"title": "mine now"}}}),
+        )
+        .await;
+    assert_eq!(
+        u.code(),
+        "NOT_FOUND",
+        "no version oracle either: {}",
+        u.body
     );
 }

@@ -554,31 +554,21 @@ async fn seed_workflow(tx: &entity::TenantTx, admin: Uuid) -> api::error::AppRes
     };
     stamp_new::<webhook_delivery::Entity>(&mut delivery, None)?;
     tx.insert::<webhook_delivery::Entity, _>(delivery).await?;
+    // A catch-all with no tiers (approved at submission), behind any rule a test adds.
     let rule = create_valid::<approval_rule::Entity>(
         tx,
         &api::graphql::approvals::CreateApprovalRuleInput {
             document_type: "PurchaseRequest".into(),
-            name: "Everything".into(),
+            name: "Seeded catch-all".into(),
             description: None,
-            priority: 0,
+            priority: 1000,
             currency: None,
             min_amount: None,
             max_amount: None,
             cost_centre_id: None,
             org_unit_id: None,
-            // A category no test uses, so the rule never applies to their requests.
-            category: Some("seeded-only".into()),
-            tiers: vec![api::graphql::approvals::ApprovalTierInput {
-                name: "Admins".into(),
-                mode: api::graphql::approvals::ApprovalMode::Any,
-                min_amount: None,
-                approvers: vec![api::graphql::approvals::ApproverInput {
-                    kind: api::graphql::approvals::ApproverKind::Role,
-                    role: Some("tenant_admin".into()),
-                    user_id: None,
-                    level: None,
-                }],
-            }],
+            category: None,
+            tiers: Vec::new(),
         },
     )
     .await?;

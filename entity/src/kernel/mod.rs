@@ -17,9 +17,16 @@ crate::tenant_scoped!(number_format, "DocumentNumberFormat");
 crate::tenant_scoped!(idempotency_key, "IdempotencyKey", unaudited);
 crate::tenant_scoped!(number_sequence, "NumberSequence", unaudited);
 crate::tenant_scoped!(outbox_event, "OutboxEvent", unaudited);
-crate::tenant_scoped!(webhook_endpoint, "WebhookEndpoint", sensitive = ["secret"]);
+// A URL can carry a token, so the audit trail records only that it changed.
+crate::tenant_scoped!(
+    webhook_endpoint,
+    "WebhookEndpoint",
+    sensitive = ["secret", "url"]
+);
 crate::tenant_scoped!(webhook_delivery, "WebhookDelivery", unaudited);
-crate::tenant_scoped!(notification, "Notification");
+// A notification is its recipient's: the audit trail and events record that it changed, not
+// what it says.
+crate::tenant_scoped!(notification, "Notification", sensitive = ["title", "body"]);
 crate::tenant_scoped!(approval_rule, "ApprovalRule");
 crate::tenant_scoped!(approval_request, "ApprovalRequest");
 crate::tenant_scoped!(approval_task, "ApprovalTask");
