@@ -25,7 +25,7 @@ pub enum ActorKind {
 pub enum AuditAction {
     /// The row was created.
     Create,
-    /// Fields of the row changed.
+    /// Fields of the row changed (workflow transitions included; `verb` names them).
     Update,
     /// The row was deleted.
     Delete,
@@ -99,6 +99,11 @@ impl AuditEntry {
             _ => AuditAction::Update,
         }
     }
+    /// The change as recorded: `create`, `update`, `delete`, or a workflow transition's verb
+    /// (`submitted`, `approved`, `rejected`, `cancelled`, ...), which is also the domain event's.
+    async fn verb(&self) -> &str {
+        &self.0.action
+    }
     /// Each changed field: `{"field": {"before": .., "after": ..}}` (field names as stored).
     /// Bookkeeping fields and hashes of secrets are left out.
     async fn changes(&self) -> Json<serde_json::Value> {
@@ -171,7 +176,13 @@ impl AuditQuery {
                 q = q.filter(entry::Column::Operation.eq(v.clone()));
             }
             if let Some(v) = f.action {
-                q = q.filter(entry::Column::Action.eq(v.key()));
+                // Transitions are updates with a verb of their own.
+                q = match v {
+                    AuditAction::Update => {
+                        q.filter(entry::Column::Action.is_not_in(["create", "delete"]))
+                    }
+                    other => q.filter(entry::Column::Action.eq(other.key())),
+                };
             }
             if let Some(v) = f.from {
                 q = q.filter(entry::Column::OccurredAt.gte(v));

@@ -200,6 +200,24 @@ async fn tiers_apply_by_amount_and_in_order() {
     assert_eq!(tasks.len(), 4);
     assert!(tasks.iter().all(|t| t["status"] == "APPROVED"));
     assert_eq!(status_of(&o.requester.1, &big).await, "APPROVED");
+    // Transitions are in the audit trail with their own verbs, and count as updates.
+    let audit = call(
+        shared(),
+        &o.t.token,
+        "query($id: ID!) { auditTrail(filter: {entityId: $id, action: UPDATE}) { nodes { verb } } }",
+        json!({"id": big["id"]}),
+    )
+    .await;
+    let verbs: Vec<&str> = audit["auditTrail"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n["verb"].as_str())
+        .collect();
+    assert!(
+        verbs.contains(&"submitted") && verbs.contains(&"approved"),
+        "{audit}"
+    );
 
     // The requester was told, and the history shows every decision.
     let n = call(
