@@ -73,6 +73,9 @@ pub struct EventSettings {
     pub batch_size: u64,
     /// How often approvers of documents coming due are reminded (each once per document).
     pub reminder_interval_seconds: u64,
+    /// Days published events and finished webhook deliveries are kept (the audit trail keeps
+    /// every change regardless); 0 keeps them for ever.
+    pub retention_days: u32,
 }
 
 impl Default for EventSettings {
@@ -82,6 +85,7 @@ impl Default for EventSettings {
             poll_interval_ms: 500,
             batch_size: 100,
             reminder_interval_seconds: 900,
+            retention_days: 30,
         }
     }
 }

@@ -239,6 +239,18 @@ pub fn start(state: &AppState) {
         async move { crate::services::webhooks::deliver_due(&s).await }
     });
     let s = state.clone();
+    if state.settings.events.retention_days > 0 {
+        repeat(
+            "event retention",
+            Duration::from_secs(3600),
+            false,
+            move || {
+                let s = s.clone();
+                async move { expire(&s.db, s.settings.events.retention_days).await }
+            },
+        );
+    }
+    let s = state.clone();
     let every = Duration::from_secs(state.settings.events.reminder_interval_seconds.max(1));
     repeat("approval reminders", every, false, move || {
         let s = s.clone();
@@ -282,6 +294,34 @@ where
             tokio::time::sleep(wait).await;
         }
     });
+}
+
+/// Deletes published events and finished (delivered or parked) webhook deliveries older than
+/// `days`, tenant by tenant; the audit trail keeps every change regardless. Returns how many rows
+/// went.
+pub async fn expire(db: &sea_orm::DatabaseConnection, days: u32) -> anyhow::Result<usize> {
+    let cutoff = chrono::Utc::now() - chrono::Duration::days(i64::from(days));
+    let tenants = entity::platform::dispatch::tenants_with_expired_events(db, cutoff, 100).await?;
+    let mut gone = 0;
+    for tenant in tenants {
+        let tx = TenantTx::begin(db, TenantId(tenant))
+            .await?
+            .acting_as(Actor::system("expire events"));
+        gone += tx
+            .delete_where::<outbox_event::Entity>(
+                sea_orm::Condition::all().add(outbox_event::Column::PublishedAt.lt(cutoff)),
+            )
+            .await?;
+        gone += tx
+            .delete_where::<webhook_delivery::Entity>(
+                sea_orm::Condition::all()
+                    .add(webhook_delivery::Column::Status.ne("pending"))
+                    .add(webhook_delivery::Column::CreatedAt.lt(cutoff)),
+            )
+            .await?;
+        tx.commit().await?;
+    }
+    Ok(usize::try_from(gone).unwrap_or(usize::MAX))
 }
 
 /// One pass over every tenant with pending events; returns how many were published.

@@ -554,9 +554,13 @@ impl TenantTx {
     where
         E::Model: serde::Serialize + Sync,
     {
-        let doomed = self
-            .all(self.select::<E>().refine(|q| q.filter(filter.clone())))
-            .await?;
+        // Only audited rows need reading first (a log being expired can be large).
+        let doomed = if E::AUDITED {
+            self.all(self.select::<E>().refine(|q| q.filter(filter.clone())))
+                .await?
+        } else {
+            Vec::new()
+        };
         let res = E::delete_many()
             .filter(E::tenant_column().eq(self.tenant.0))
             .filter(filter)

@@ -939,6 +939,14 @@ async fn events_survive_a_dispatcher_that_died() {
     })
     .await;
 
+    // Retention: published events and finished deliveries go (this database is the test's own,
+    // so expiring everything up to now touches no other test).
+    let db = b.db().await;
+    let gone = api::events::expire(&db, 0).await.expect("expire");
+    assert!(gone >= 2, "the event and its delivery: {gone}");
+    assert!(deliveries(&b, &t, &ep_id).await.is_empty());
+    db.close().await.ok();
+
     if let Some(name) = pg {
         drop_postgres_database(&name).await;
     }

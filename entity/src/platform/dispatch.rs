@@ -60,6 +60,42 @@ pub async fn tenants_with_pending_events(
     .await
 }
 
+/// Tenants with published events or finished deliveries from before `cutoff`, at most `limit`.
+pub async fn tenants_with_expired_events(
+    db: &DatabaseConnection,
+    cutoff: chrono::DateTime<chrono::Utc>,
+    limit: u64,
+) -> Result<Vec<Uuid>, DbErr> {
+    scan(db, async |tx| {
+        let mut tenants: Vec<Uuid> = outbox_event::Entity::find()
+            .select_only()
+            .column(outbox_event::Column::TenantId)
+            .distinct()
+            .filter(outbox_event::Column::PublishedAt.lt(cutoff))
+            .limit(limit)
+            .into_tuple()
+            .all(tx)
+            .await?;
+        let deliveries: Vec<Uuid> = webhook_delivery::Entity::find()
+            .select_only()
+            .column(webhook_delivery::Column::TenantId)
+            .distinct()
+            .filter(webhook_delivery::Column::Status.ne("pending"))
+            .filter(webhook_delivery::Column::CreatedAt.lt(cutoff))
+            .limit(limit)
+            .into_tuple()
+            .all(tx)
+            .await?;
+        for t in deliveries {
+            if !tenants.contains(&t) {
+                tenants.push(t);
+            }
+        }
+        Ok(tenants)
+    })
+    .await
+}
+
 /// Tenants with pending approvals due on or before `by`.
 pub async fn tenants_with_due_approvals(
     db: &DatabaseConnection,
