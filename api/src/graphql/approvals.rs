@@ -3,6 +3,10 @@
 //! document's history) and the generic `approve`/`reject` decisions. The rules are in
 //! `services::approvals`.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::NaiveDate;
 use entity::kernel::{approval_delegation, approval_request, approval_rule, approval_task};
@@ -396,13 +400,11 @@ node_object! {
         /// Every approver's task, tier by tier.
         async fn tasks(&self, ctx: &Context<'_>) -> GqlResult<Vec<ApprovalTask>> {
             let session = ctx.session()?;
-            let id = self.0.id;
-            let tasks = session
-                .db
-                .read(async |tx| approvals::tasks_of(tx, id).await.map_err(db_err))
-                .await
-                .map_err(AppError::from)?;
-            Ok(tasks.into_iter().map(ApprovalTask::from).collect())
+            Ok(tasks_of(session, self.0.id)
+                .await?
+                .into_iter()
+                .map(ApprovalTask::from)
+                .collect())
         }
     }
 }
@@ -438,20 +440,97 @@ async fn document_node(
 }
 
 async fn may_read(session: &Session, request: &approval_request::Model) -> AppResult<bool> {
-    if session.principal.can(Permission::ManageApprovalRules) {
+    let me = session.principal.actor_id;
+    if session.principal.can(Permission::ManageApprovalRules) || request.requester_user_id == me {
         return Ok(true);
     }
-    let user = session.principal.actor_id;
-    let request = request.clone();
-    session
-        .db
-        .read(async |tx| {
-            approvals::participates(tx, user, &request)
-                .await
-                .map_err(db_err)
+    let principals = session
+        .loader_with(|| ActingForLoader {
+            db: session.db.clone(),
+            user: me,
         })
+        .load_one(request.document_type.clone())
         .await
-        .map_err(AppError::from)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e:?}")))?
+        .unwrap_or_default();
+    Ok(tasks_of(session, request.id)
+        .await?
+        .iter()
+        .any(|t| principals.contains(&t.approver_user_id) || t.decided_by == Some(me)))
+}
+
+/// The tasks of an approval, through the request's loader (a page of approvals costs one query).
+async fn tasks_of(session: &Session, request: uuid::Uuid) -> AppResult<Vec<approval_task::Model>> {
+    Ok(session
+        .loader_with(|| TasksLoader {
+            db: session.db.clone(),
+        })
+        .load_one(request)
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e:?}")))?
+        .unwrap_or_default())
+}
+
+/// Loads the tasks of many approvals at once, tier by tier.
+struct TasksLoader {
+    db: entity::TenantDb,
+}
+
+impl Loader<uuid::Uuid> for TasksLoader {
+    type Value = Vec<approval_task::Model>;
+    type Error = Arc<AppError>;
+
+    async fn load(
+        &self,
+        keys: &[uuid::Uuid],
+    ) -> Result<HashMap<uuid::Uuid, Vec<approval_task::Model>>, Self::Error> {
+        let keys = keys.to_vec();
+        let tasks = self
+            .db
+            .read(async |tx| {
+                tx.all(tx.select::<approval_task::Entity>().refine(|q| {
+                    q.filter(approval_task::Column::RequestId.is_in(keys))
+                        .order_by_asc(approval_task::Column::Tier)
+                        .order_by_asc(approval_task::Column::Id)
+                }))
+                .await
+            })
+            .await
+            .map_err(|e| Arc::new(e.into()))?;
+        let mut out: HashMap<uuid::Uuid, Vec<approval_task::Model>> = HashMap::new();
+        for t in tasks {
+            out.entry(t.request_id).or_default().push(t);
+        }
+        Ok(out)
+    }
+}
+
+/// Whom the caller acts for today, per document type: themselves and those who delegated to
+/// them (one query per document type in a request).
+struct ActingForLoader {
+    db: entity::TenantDb,
+    user: uuid::Uuid,
+}
+
+impl Loader<String> for ActingForLoader {
+    type Value = Vec<uuid::Uuid>;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, keys: &[String]) -> Result<HashMap<String, Vec<uuid::Uuid>>, Self::Error> {
+        let keys = keys.to_vec();
+        let user = self.user;
+        self.db
+            .read(async |tx| {
+                let mut out = HashMap::new();
+                for k in keys {
+                    let principals = approvals::acting_for(tx, user, &k).await.map_err(db_err)?;
+                    out.insert(k, principals);
+                }
+                Ok(out)
+            })
+            .await
+            .map_err(|e| Arc::new(e.into()))
+    }
 }
 
 /// The `node(id:)` resolver of approvals: participants and rule managers only.

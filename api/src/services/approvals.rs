@@ -1224,23 +1224,6 @@ impl crate::graphql::resource::Resource for approval_delegation::Entity {
     }
 }
 
-/// Whether a user takes part in an approval: its requester, one of its approvers, or the
-/// delegate of one today.
-pub async fn participates(
-    tx: &TenantTx,
-    user: Uuid,
-    request: &approval_request::Model,
-) -> AppResult<bool> {
-    if request.requester_user_id == user {
-        return Ok(true);
-    }
-    let principals = acting_for(tx, user, &request.document_type).await?;
-    Ok(tasks_of(tx, request.id)
-        .await?
-        .iter()
-        .any(|t| principals.contains(&t.approver_user_id) || t.decided_by == Some(user)))
-}
-
 /// Delegations to `user` in force today (any document type).
 pub async fn active_delegations_to(
     tx: &TenantTx,
