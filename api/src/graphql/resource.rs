@@ -51,6 +51,49 @@ pub trait ErrorCodes: OutputType + Copy + Send + Sync + 'static {
     const NOT_SAVED: Self;
 }
 
+/// Declares a domain's payload-error codes: the eight every shared mutation reports
+/// ([`ErrorCodes`]) followed by the domain's own, and the `ErrorCodes` impl.
+#[macro_export]
+macro_rules! error_codes {
+    (
+        $(#[doc = $doc:literal])+
+        $name:ident { $( $(#[doc = $vdoc:literal])+ $variant:ident ),* $(,)? }
+    ) => {
+        $(#[doc = $doc])+
+        #[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq, Debug)]
+        pub enum $name {
+            /// A required field is missing or blank.
+            Required,
+            /// A value is malformed or out of range.
+            Invalid,
+            /// A text is longer than its field allows.
+            TooLong,
+            /// A value that must be unique is taken, or the same thing exists already.
+            Duplicate,
+            /// A referenced record does not exist.
+            NotFound,
+            /// The record, or one it refers to, is archived.
+            Archived,
+            /// Another change came first (bulk rows).
+            Conflict,
+            /// A valid bulk row not saved because another row failed.
+            NotSaved,
+            $( $(#[doc = $vdoc])+ $variant, )*
+        }
+
+        impl $crate::graphql::resource::ErrorCodes for $name {
+            const REQUIRED: Self = Self::Required;
+            const INVALID: Self = Self::Invalid;
+            const TOO_LONG: Self = Self::TooLong;
+            const DUPLICATE: Self = Self::Duplicate;
+            const NOT_FOUND: Self = Self::NotFound;
+            const ARCHIVED: Self = Self::Archived;
+            const CONFLICT: Self = Self::Conflict;
+            const NOT_SAVED: Self = Self::NotSaved;
+        }
+    };
+}
+
 /// The problems found in one input. Problems with an optional field can be skipped (bulk
 /// `IGNORE_FAILED` saves the row without that field); problems with the row cannot.
 pub struct Problems<C: OutputType> {

@@ -17,7 +17,6 @@
 //! - a delegate acts only within the delegation's dates and document type, and the decision
 //!   records who decided (`decidedBy`) for whom (`approver`).
 
-use async_graphql::Enum;
 use chrono::Utc;
 use entity::TenantTx;
 use entity::kernel::{approval_delegation, approval_request, approval_rule, approval_task};
@@ -28,59 +27,33 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::{AppResult, InputError};
-use crate::graphql::resource::{ErrorCodes, stamp_new};
+use crate::graphql::resource::stamp_new;
 use crate::services::notifications::{Notice, notify};
 use crate::services::workflow::WorkflowCodes;
 
-/// What can be wrong with an approval input or decision.
-#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
-pub enum ApprovalErrorCode {
-    /// A required field is missing or blank.
-    Required,
-    /// A value is malformed or out of range.
-    Invalid,
-    /// A text is longer than its field allows.
-    TooLong,
-    /// The same thing exists already (an overlapping delegation).
-    Duplicate,
-    /// A referenced record does not exist.
-    NotFound,
-    /// The record, or one it refers to, is archived.
-    Archived,
-    /// Another change came first (bulk rows).
-    Conflict,
-    /// A valid bulk row not saved because another row failed.
-    NotSaved,
-    /// The transition is not allowed from the document's current state.
-    IllegalTransition,
-    /// The requester tried to decide their own request.
-    SelfApproval,
-    /// The caller is not an approver (or an approver's delegate) of the tier now deciding.
-    NotAnApprover,
-    /// The caller already decided in this tier.
-    AlreadyDecided,
-    /// The document has no pending approval.
-    NotPending,
-    /// No one but the requester could approve one of the tiers that apply.
-    NoApprover,
-    /// The tenant has approval rules for the document type but none applies to this document
-    /// (add a catch-all rule, possibly with no tiers, for what needs no approval).
-    NoRule,
-    /// Only the requester may do this to the document.
-    NotRequester,
-    /// The document is locked while its approval is pending.
-    Locked,
-}
-
-impl ErrorCodes for ApprovalErrorCode {
-    const REQUIRED: Self = Self::Required;
-    const INVALID: Self = Self::Invalid;
-    const TOO_LONG: Self = Self::TooLong;
-    const DUPLICATE: Self = Self::Duplicate;
-    const NOT_FOUND: Self = Self::NotFound;
-    const ARCHIVED: Self = Self::Archived;
-    const CONFLICT: Self = Self::Conflict;
-    const NOT_SAVED: Self = Self::NotSaved;
+crate::error_codes! {
+    /// What can be wrong with an approval input or decision.
+    ApprovalErrorCode {
+        /// The transition is not allowed from the document's current state.
+        IllegalTransition,
+        /// The requester tried to decide their own request.
+        SelfApproval,
+        /// The caller is not an approver (or an approver's delegate) of the tier now deciding.
+        NotAnApprover,
+        /// The caller already decided in this tier.
+        AlreadyDecided,
+        /// The document has no pending approval.
+        NotPending,
+        /// No one but the requester could approve one of the tiers that apply.
+        NoApprover,
+        /// The tenant has approval rules for the document type but none applies to this document
+        /// (add a catch-all rule, possibly with no tiers, for what needs no approval).
+        NoRule,
+        /// Only the requester may do this to the document.
+        NotRequester,
+        /// The document is locked while its approval is pending.
+        Locked,
+    }
 }
 
 impl WorkflowCodes for ApprovalErrorCode {
@@ -288,9 +261,21 @@ async fn manager_at(tx: &TenantTx, requester: Uuid, level: i32) -> AppResult<Opt
     Ok(current.user_id)
 }
 
-/// The users a tier asks, without the requester and without duplicates, with why each is asked.
-async fn resolve(tx: &TenantTx, tier: &Tier, requester: Uuid) -> AppResult<Vec<(Uuid, String)>> {
-    let members = crate::services::access::member_permissions(tx).await?;
+/// The active members with their role keys and permissions.
+type Members = Vec<(
+    Uuid,
+    Vec<String>,
+    std::collections::BTreeSet<crate::auth::Permission>,
+)>;
+
+/// The users a tier asks (from the tenant's active `members`), without the requester and without
+/// duplicates, with why each is asked.
+async fn resolve(
+    tx: &TenantTx,
+    members: &Members,
+    tier: &Tier,
+    requester: Uuid,
+) -> AppResult<Vec<(Uuid, String)>> {
     let mut out: Vec<(Uuid, String)> = Vec::new();
     let mut add = |user: Uuid, source: String| {
         if user != requester && !out.iter().any(|(u, _)| *u == user) {
@@ -300,7 +285,7 @@ async fn resolve(tx: &TenantTx, tier: &Tier, requester: Uuid) -> AppResult<Vec<(
     for approver in &tier.approvers {
         match approver {
             Approver::Role { role } => {
-                for (user, roles, _) in &members {
+                for (user, roles, _) in members {
                     if roles.contains(role) {
                         add(*user, format!("role:{role}"));
                     }
@@ -379,8 +364,14 @@ pub async fn submit(
         .collect();
     let mut resolved = Vec::with_capacity(applicable.len());
     let mut problems = Vec::new();
+    // Read once for every tier.
+    let members = if applicable.is_empty() {
+        Vec::new()
+    } else {
+        crate::services::access::member_permissions(tx).await?
+    };
     for (i, tier) in applicable.iter().enumerate() {
-        let users = resolve(tx, tier, facts.requester).await?;
+        let users = resolve(tx, &members, tier, facts.requester).await?;
         if users.is_empty() {
             problems.push(InputError::new(
                 "id",
@@ -630,9 +621,13 @@ pub async fn decide(
     tx.update::<approval_task::Entity, _>(am).await?;
 
     let mut req = request.clone().into_active_model();
-    req.version = Set(request.version + 1);
-    req.updated_at = Set(now);
-    req.updated_by = Set(Some(actor));
+    crate::services::stamp(
+        &mut req.version,
+        &mut req.updated_at,
+        &mut req.updated_by,
+        request.version,
+        actor,
+    );
     let outcome = match decision {
         Decision::Reject => {
             close_open(tx, &tasks, task.id, actor, None).await?;
@@ -747,9 +742,13 @@ pub async fn withdraw(
     am.status = Set("cancelled".into());
     am.decided_at = Set(Some(Utc::now()));
     am.reason = Set(reason.map(str::to_owned));
-    am.version = Set(request.version + 1);
-    am.updated_at = Set(Utc::now());
-    am.updated_by = Set(Some(actor));
+    crate::services::stamp(
+        &mut am.version,
+        &mut am.updated_at,
+        &mut am.updated_by,
+        request.version,
+        actor,
+    );
     tx.update::<approval_request::Entity, _>(am).await?;
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! The organisation core's rules: what makes a unit, an employee, a cost centre, a location, a
 //! party and a tag valid, and when one may be archived.
 
-use async_graphql::{Enum, MaybeUndefined};
+use async_graphql::MaybeUndefined;
 use entity::TenantTx;
 use entity::org::{cost_centre, employee, location, org_unit, party, tag};
 use sea_orm::{ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter};
@@ -20,42 +20,16 @@ use crate::graphql::org::{
     EmployeeFilter, EmployeeOrder, Location, LocationFilter, LocationOrder, OrgUnit, OrgUnitFilter,
     OrgUnitOrder, Party, PartyFilter, PartyOrder, Tag, TagFilter, TagOrder,
 };
-use crate::graphql::resource::{Editable, ErrorCodes, Problems, Resource};
+use crate::graphql::resource::{Editable, Problems, Resource};
 
-/// What can be wrong with organisation data.
-#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
-pub enum OrgErrorCode {
-    /// A required field is missing or blank.
-    Required,
-    /// A value is malformed or out of range.
-    Invalid,
-    /// A text is longer than its field allows.
-    TooLong,
-    /// A code, number or address is already used by another record.
-    Duplicate,
-    /// A referenced record does not exist.
-    NotFound,
-    /// The record, or one it refers to, is archived.
-    Archived,
-    /// Another change came first (bulk rows).
-    Conflict,
-    /// A valid bulk row not saved because another row failed.
-    NotSaved,
-    /// The change would make a unit its own ancestor or an employee their own manager.
-    Cycle,
-    /// Live records depend on this one, so it cannot be archived.
-    InUse,
-}
-
-impl ErrorCodes for OrgErrorCode {
-    const REQUIRED: Self = Self::Required;
-    const INVALID: Self = Self::Invalid;
-    const TOO_LONG: Self = Self::TooLong;
-    const DUPLICATE: Self = Self::Duplicate;
-    const NOT_FOUND: Self = Self::NotFound;
-    const ARCHIVED: Self = Self::Archived;
-    const CONFLICT: Self = Self::Conflict;
-    const NOT_SAVED: Self = Self::NotSaved;
+crate::error_codes! {
+    /// What can be wrong with organisation data.
+    OrgErrorCode {
+        /// The change would make a unit its own ancestor or an employee their own manager.
+        Cycle,
+        /// Live records depend on this one, so it cannot be archived.
+        InUse,
+    }
 }
 
 type P = Problems<OrgErrorCode>;

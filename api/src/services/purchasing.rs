@@ -269,13 +269,15 @@ impl Editable for purchase_request::Entity {
     }
 }
 
-/// Loads a request for a transition by its requester, at the expected version.
+/// Loads a request for `action` by its requester, at the expected version, with the state the
+/// action leads to.
 async fn for_transition(
     tx: &TenantTx,
     actor: Uuid,
     id: Uuid,
     expected_version: i32,
-) -> AppResult<Checked<purchase_request::Model>> {
+    action: PurchaseRequestAction,
+) -> AppResult<Checked<(purchase_request::Model, PurchaseRequestState)>> {
     let Some(row) = tx.get_for_update::<purchase_request::Entity>(id).await? else {
         return Ok(Err(vec![InputError::new(
             "id",
@@ -291,7 +293,9 @@ async fn for_transition(
             "only the requester submits, cancels or reopens a purchase request",
         )]));
     }
-    Ok(Ok(row))
+    Ok(transition(state(&row), action)
+        .map(|next| (row, next))
+        .map_err(|e| vec![e]))
 }
 
 /// Moves a request to `to`, recorded as the action's event.
@@ -326,13 +330,17 @@ pub async fn submit(
     id: Uuid,
     expected_version: i32,
 ) -> AppResult<Checked<purchase_request::Model>> {
-    let row = match for_transition(tx, actor, id, expected_version).await? {
-        Ok(row) => row,
+    let (row, next) = match for_transition(
+        tx,
+        actor,
+        id,
+        expected_version,
+        PurchaseRequestAction::Submit,
+    )
+    .await?
+    {
+        Ok(found) => found,
         Err(e) => return Ok(Err(e)),
-    };
-    let next = match transition(state(&row), PurchaseRequestAction::Submit) {
-        Ok(next) => next,
-        Err(e) => return Ok(Err(vec![e])),
     };
     let facts = Facts {
         document_type: "PurchaseRequest",
@@ -372,13 +380,17 @@ pub async fn cancel(
     expected_version: i32,
     reason: Option<&str>,
 ) -> AppResult<Checked<purchase_request::Model>> {
-    let row = match for_transition(tx, actor, id, expected_version).await? {
-        Ok(row) => row,
+    let (row, next) = match for_transition(
+        tx,
+        actor,
+        id,
+        expected_version,
+        PurchaseRequestAction::Cancel,
+    )
+    .await?
+    {
+        Ok(found) => found,
         Err(e) => return Ok(Err(e)),
-    };
-    let next = match transition(state(&row), PurchaseRequestAction::Cancel) {
-        Ok(next) => next,
-        Err(e) => return Ok(Err(vec![e])),
     };
     approvals::withdraw(tx, actor, "PurchaseRequest", row.id, reason).await?;
     Ok(Ok(apply(
@@ -398,13 +410,17 @@ pub async fn reopen(
     id: Uuid,
     expected_version: i32,
 ) -> AppResult<Checked<purchase_request::Model>> {
-    let row = match for_transition(tx, actor, id, expected_version).await? {
-        Ok(row) => row,
+    let (row, next) = match for_transition(
+        tx,
+        actor,
+        id,
+        expected_version,
+        PurchaseRequestAction::Reopen,
+    )
+    .await?
+    {
+        Ok(found) => found,
         Err(e) => return Ok(Err(e)),
-    };
-    let next = match transition(state(&row), PurchaseRequestAction::Reopen) {
-        Ok(next) => next,
-        Err(e) => return Ok(Err(vec![e])),
     };
     Ok(Ok(apply(
         tx,

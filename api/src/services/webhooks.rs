@@ -16,7 +16,6 @@
 
 use std::time::Duration;
 
-use async_graphql::{Enum, MaybeUndefined};
 use chrono::Utc;
 use entity::kernel::{webhook_delivery, webhook_endpoint};
 use entity::{Actor, TenantId, TenantTx};
@@ -29,7 +28,7 @@ use crate::config::WebhookSettings;
 use crate::error::{AppResult, InputError};
 use crate::events::BusEvent;
 use crate::graphql::core::GlobalId;
-use crate::graphql::resource::{Editable, ErrorCodes, Problems, Resource, stamp_new};
+use crate::graphql::resource::{Editable, Problems, Resource, stamp_new};
 use crate::graphql::webhooks::{
     CreateWebhookEndpointInput, WebhookDelivery, WebhookDeliveryFilter, WebhookDeliveryOrder,
     WebhookEndpoint, WebhookEndpointFilter, WebhookEndpointOrder, WebhookEndpointPatch,
@@ -37,40 +36,14 @@ use crate::graphql::webhooks::{
 use crate::services::notifications::{Notice, notify};
 use crate::state::AppState;
 
-/// What can be wrong with a webhook input.
-#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
-pub enum WebhookErrorCode {
-    /// A required field is missing or blank.
-    Required,
-    /// A value is malformed (a URL that is not https, an unknown event-type pattern, ...).
-    Invalid,
-    /// A text is longer than its field allows.
-    TooLong,
-    /// The same URL is registered already.
-    Duplicate,
-    /// The endpoint or delivery does not exist.
-    NotFound,
-    /// The endpoint is archived.
-    Archived,
-    /// Another change came first (bulk rows).
-    Conflict,
-    /// A valid bulk row not saved because another row failed.
-    NotSaved,
-    /// The endpoint is disabled; enable it first.
-    EndpointDisabled,
-    /// Only delivered or parked deliveries can be replayed.
-    NotReplayable,
-}
-
-impl ErrorCodes for WebhookErrorCode {
-    const REQUIRED: Self = Self::Required;
-    const INVALID: Self = Self::Invalid;
-    const TOO_LONG: Self = Self::TooLong;
-    const DUPLICATE: Self = Self::Duplicate;
-    const NOT_FOUND: Self = Self::NotFound;
-    const ARCHIVED: Self = Self::Archived;
-    const CONFLICT: Self = Self::Conflict;
-    const NOT_SAVED: Self = Self::NotSaved;
+crate::error_codes! {
+    /// What can be wrong with a webhook input.
+    WebhookErrorCode {
+        /// The endpoint is disabled; enable it first.
+        EndpointDisabled,
+        /// Only delivered or parked deliveries can be replayed.
+        NotReplayable,
+    }
 }
 
 type P = Problems<WebhookErrorCode>;
@@ -275,12 +248,8 @@ impl Editable for webhook_endpoint::Entity {
             .await?;
             am.url = Set(u);
         }
-        match &patch.description {
-            MaybeUndefined::Undefined => {}
-            MaybeUndefined::Null => am.description = Set(None),
-            MaybeUndefined::Value(d) => {
-                am.description = Set(p.optional_text("patch.description", Some(d), 500));
-            }
+        if let Some(d) = crate::services::org::optional_patch(&patch.description) {
+            am.description = Set(p.optional_text("patch.description", d, 500));
         }
         if let Some(types) = &patch.event_types {
             am.event_types = Set(event_types(p, "patch.eventTypes", types));
