@@ -58,6 +58,91 @@ pub struct Settings {
     pub events: EventSettings,
     /// Webhook deliveries.
     pub webhooks: WebhookSettings,
+    /// Rate limits per API key, user and tenant, by the tenant's plan.
+    pub rate_limits: RateLimitSettings,
+    /// Automatic persisted queries.
+    pub persisted_queries: PersistedQuerySettings,
+}
+
+/// Rate limits. Each request costs its query complexity (at least 1) from two buckets: its
+/// credential's (the user's, or the API key's) and its tenant's; both refill continuously over a
+/// minute and are shared by every process through Redis.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLimitSettings {
+    /// Whether requests are limited at all.
+    pub enabled: bool,
+    /// What happens when Redis cannot be asked: `open` lets requests through, `closed` refuses
+    /// them with `RATE_LIMITED`.
+    pub on_store_failure: FailMode,
+    /// The plan of tenants that have none set.
+    pub default_plan: String,
+    /// Budgets per plan name, in complexity points per minute.
+    pub plans: std::collections::BTreeMap<String, PlanLimits>,
+}
+
+/// How a limiter behaves when its store fails.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum FailMode {
+    /// Let requests through unmetered.
+    Open,
+    /// Refuse requests until the store answers again.
+    Closed,
+}
+
+/// One plan's budgets, in complexity points per minute.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanLimits {
+    /// The whole tenant.
+    pub tenant_per_minute: u64,
+    /// Each signed-in user.
+    pub user_per_minute: u64,
+    /// Each API key.
+    pub api_key_per_minute: u64,
+}
+
+/// Automatic persisted queries (Apollo's protocol: a client sends a query's SHA-256 and, when
+/// the server does not know it yet, the query with its hash).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PersistedQuerySettings {
+    /// How long a registered query is kept after its last registration, in seconds.
+    pub ttl_seconds: u64,
+    /// The longest query text that may be registered, in bytes.
+    pub max_query_bytes: usize,
+}
+
+impl Default for PersistedQuerySettings {
+    fn default() -> Self {
+        Self {
+            ttl_seconds: 7 * 24 * 3600,
+            max_query_bytes: 32 * 1024,
+        }
+    }
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        let plan = |tenant, user, api_key| PlanLimits {
+            tenant_per_minute: tenant,
+            user_per_minute: user,
+            api_key_per_minute: api_key,
+        };
+        Self {
+            enabled: true,
+            on_store_failure: FailMode::Open,
+            default_plan: "standard".into(),
+            plans: [
+                ("free".to_owned(), plan(100_000, 30_000, 30_000)),
+                ("standard".to_owned(), plan(1_000_000, 120_000, 300_000)),
+                ("enterprise".to_owned(), plan(10_000_000, 600_000, 3_000_000)),
+            ]
+            .into_iter()
+            .collect(),
+        }
+    }
 }
 
 /// The outbox dispatcher.
@@ -247,6 +332,9 @@ pub struct RedisSettings {
     pub url: Option<SecretString>,
     /// Milliseconds any single Redis command may take before it is abandoned.
     pub timeout_ms: u64,
+    /// After a failed command, how long Redis is left alone (reads go to the database, rate
+    /// limits follow `rate_limits.on_store_failure`) before it is tried again, in milliseconds.
+    pub retry_after_ms: u64,
 }
 
 /// The read cache.
@@ -341,6 +429,7 @@ impl Default for Settings {
             redis: RedisSettings {
                 url: None,
                 timeout_ms: 250,
+                retry_after_ms: 1_000,
             },
             cache: CacheSettings::default(),
             auth: AuthSettings::default(),
@@ -351,6 +440,8 @@ impl Default for Settings {
             storage: StorageSettings::default(),
             events: EventSettings::default(),
             webhooks: WebhookSettings::default(),
+            rate_limits: RateLimitSettings::default(),
+            persisted_queries: PersistedQuerySettings::default(),
         }
     }
 }
@@ -539,6 +630,23 @@ impl Settings {
         if self.storage.backend == StorageBackend::S3 && self.storage.s3_bucket.is_none() {
             return Err(ConfigError::Refused(
                 "storage.backend = \"s3\" needs storage.s3_bucket".into(),
+            ));
+        }
+        if !self
+            .rate_limits
+            .plans
+            .contains_key(&self.rate_limits.default_plan)
+        {
+            return Err(ConfigError::Refused(format!(
+                "rate_limits.default_plan names no plan in rate_limits.plans: {}",
+                self.rate_limits.default_plan
+            )));
+        }
+        if self.rate_limits.plans.values().any(|p| {
+            p.tenant_per_minute == 0 || p.user_per_minute == 0 || p.api_key_per_minute == 0
+        }) {
+            return Err(ConfigError::Refused(
+                "every rate_limits plan needs positive budgets".into(),
             ));
         }
         if self.storage.max_file_bytes == 0 {

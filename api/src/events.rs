@@ -415,16 +415,14 @@ async fn dispatch_tenant(state: &AppState, tenant: TenantId) -> anyhow::Result<u
     // Published before the mark commits: if the commit fails the events go out again (at least
     // once); if they went out after it, a crash in between would lose them.
     state.bus.publish(&bus_events).await;
-    let stale: Vec<String> = bus_events
-        .iter()
-        .filter_map(|e| {
-            e.entity_id
-                .map(|id| crate::cache::entity_key(tenant, &e.entity_type, id))
-        })
-        .collect();
-    if let Err(e) = state.cache.delete_many(&stale).await {
-        tracing::warn!(error = %format!("{e:#}"), "dropping cached records failed");
-    }
+    // The event path of cache invalidation: the writer moved these generations when it
+    // committed; moving them again here repairs a move lost to a crash or a Redis outage.
+    let stale: std::collections::BTreeSet<String> =
+        bus_events.iter().map(|e| e.entity_type.clone()).collect();
+    state
+        .cache
+        .invalidate(tenant, &stale.into_iter().collect::<Vec<_>>())
+        .await;
     tx.commit().await?;
     state
         .metrics

@@ -821,7 +821,9 @@ async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok" }))
 }
 
-/// Ready when the database and the cache answer within two seconds each.
+/// Ready when the database answers within two seconds. Redis is not required: without it the
+/// server keeps serving (reads from the database, rate limits as configured), so a Redis outage
+/// reports `degraded` and stays ready rather than taking every process out of rotation.
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let limit = Duration::from_secs(2);
     let db = match tokio::time::timeout(limit, state.db.ping()).await {
@@ -832,12 +834,17 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         Ok(Ok(())) => "ok",
         _ => "unavailable",
     };
+    let status = match (db, cache) {
+        ("ok", "ok") => "ready",
+        ("ok", _) => "degraded",
+        _ => "unavailable",
+    };
     let body = json!({
-        "status": if db == "ok" && cache == "ok" { "ready" } else { "unavailable" },
+        "status": status,
         "database": { "backend": crate::db::backend_name(&state.db), "status": db },
         "cache": { "backend": state.cache.backend(), "status": cache },
     });
-    if db == "ok" && cache == "ok" {
+    if db == "ok" {
         HttpResponse::Ok().json(body)
     } else {
         HttpResponse::ServiceUnavailable().json(body)
@@ -852,6 +859,9 @@ async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     state
         .metrics
         .set_statements(state.statements.load(std::sync::atomic::Ordering::Relaxed));
+    if let Some(evicted) = state.cache.evictions().await {
+        state.metrics.set_cache_evictions(evicted);
+    }
     match state.metrics.render() {
         Ok(text) => HttpResponse::Ok()
             .content_type("text/plain; version=0.0.4")

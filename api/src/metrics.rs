@@ -25,6 +25,11 @@ pub struct Metrics {
     pub events_published: prometheus::IntCounter,
     /// Webhook delivery attempts by outcome (`delivered`, `failed`, `parked`).
     pub webhook_attempts: IntCounterVec,
+    /// Read-cache lookups, failures and invalidations.
+    pub cache: crate::cache::CacheCounters,
+    cache_evictions: prometheus::IntGauge,
+    /// Requests refused by the rate limiter, by the bucket that refused (`principal`, `tenant`).
+    pub rate_limited: IntCounterVec,
     seen_operations: Mutex<HashSet<String>>,
 }
 
@@ -80,7 +85,43 @@ impl Metrics {
             &["outcome"],
         )?;
         registry.register(Box::new(webhook_attempts.clone()))?;
+        let cache = crate::cache::CacheCounters {
+            lookups: IntCounterVec::new(
+                Opts::new(
+                    "cache_lookups_total",
+                    "Read-cache lookups by result (hit, miss, bypass)",
+                ),
+                &["result"],
+            )?,
+            errors: prometheus::IntCounter::new(
+                "cache_errors_total",
+                "Failed commands to the cache store",
+            )?,
+            invalidations: prometheus::IntCounter::new(
+                "cache_invalidations_total",
+                "Cache generations moved on by writes",
+            )?,
+        };
+        registry.register(Box::new(cache.lookups.clone()))?;
+        registry.register(Box::new(cache.errors.clone()))?;
+        registry.register(Box::new(cache.invalidations.clone()))?;
+        let cache_evictions = prometheus::IntGauge::new(
+            "cache_evictions",
+            "Keys the cache store evicted for want of room since it started",
+        )?;
+        registry.register(Box::new(cache_evictions.clone()))?;
+        let rate_limited = IntCounterVec::new(
+            Opts::new(
+                "rate_limited_total",
+                "Requests refused by the rate limiter, by bucket",
+            ),
+            &["bucket"],
+        )?;
+        registry.register(Box::new(rate_limited.clone()))?;
         Ok(Self {
+            cache,
+            cache_evictions,
+            rate_limited,
             events_published,
             webhook_attempts,
             registry,
@@ -132,6 +173,12 @@ impl Metrics {
             .set(i64::from(open) - idle);
         self.pool.with_label_values(&["idle"]).set(idle);
         self.pool.with_label_values(&["max"]).set(i64::from(max));
+    }
+
+    /// Sets the store's eviction count (called at scrape time).
+    pub fn set_cache_evictions(&self, evicted: u64) {
+        self.cache_evictions
+            .set(i64::try_from(evicted).unwrap_or(i64::MAX));
     }
 
     /// Brings the statement counter up to `total` (it only ever grows).

@@ -36,8 +36,14 @@ impl Application {
                 .await
                 .map_err(crate::error::AppError::into_anyhow)?;
         }
-        let cache: Arc<dyn crate::cache::Cache> =
-            Arc::from(crate::cache::connect(&settings).await?);
+        let metrics = Arc::new(Metrics::new()?);
+        let cache = Arc::new(crate::cache::ReadCache::new(
+            crate::cache::connect(&settings).await?,
+            Duration::from_secs(settings.cache.ttl_seconds),
+            Duration::from_millis(settings.redis.retry_after_ms),
+            metrics.cache.clone(),
+        ));
+        let commit_listener = crate::cache::listen_to_commits(cache.clone());
         let settings_storage = settings.storage.clone();
         let bus = Arc::new(crate::events::EventBus::connect(&settings).await?);
         crate::services::webhooks::configure(&settings.webhooks);
@@ -46,7 +52,8 @@ impl Application {
             settings: Arc::new(settings),
             db,
             cache,
-            metrics: Arc::new(Metrics::new()?),
+            commit_listener,
+            metrics,
             statements,
             storage: Arc::new(crate::storage::Storage::open(&settings_storage)?),
             bus,

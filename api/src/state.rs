@@ -5,7 +5,7 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::auth::TokenService;
-use crate::cache::Cache;
+use crate::cache::ReadCache;
 use crate::config::Settings;
 use crate::metrics::Metrics;
 
@@ -16,8 +16,11 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// The connection pool. Tenant-owned data is reached only through `entity::TenantDb`.
     pub db: DatabaseConnection,
-    /// Redis or the in-process cache.
-    pub cache: Arc<dyn Cache>,
+    /// The read cache over Redis or the in-process store; also holds rate-limit buckets and
+    /// persisted queries.
+    pub cache: Arc<ReadCache>,
+    /// Keeps the cache hearing every tenant commit (see `cache::listen_to_commits`).
+    pub commit_listener: Arc<entity::CommitListener>,
     /// Issues and verifies tokens.
     pub tokens: TokenService,
     /// Prometheus metrics.

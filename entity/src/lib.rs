@@ -13,4 +13,4 @@ pub mod platform;
 pub mod purchasing;
 pub mod tenancy;
 
-pub use tenancy::{Actor, TenantDb, TenantId, TenantScoped, TenantTx};
+pub use tenancy::{Actor, CommitListener, TenantDb, TenantId, TenantScoped, TenantTx, on_commit};

@@ -8,7 +8,10 @@
 //! policies read, so a query that somehow escaped the seam would still see no foreign rows.
 #![allow(clippy::disallowed_methods)] // This module is the seam the lint protects.
 
+use std::collections::BTreeSet;
 use std::fmt;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, RwLock, Weak};
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
@@ -229,6 +232,39 @@ pub struct TenantTx {
     tx: DatabaseTransaction,
     tenant: TenantId,
     actor: Actor,
+    /// The entity types written so far, shared with savepoints; told to the commit listeners.
+    touched: Arc<Mutex<BTreeSet<String>>>,
+    /// A savepoint: its commit is not the end of the transaction.
+    nested: bool,
+}
+
+/// Told, after a tenant transaction commits, which entity types (GraphQL type names) it wrote:
+/// how read caches learn, before the write returns, that what they hold is stale.
+pub type CommitListener =
+    dyn Fn(TenantId, Vec<String>) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync;
+
+/// Every live listener of this process. Process-wide on purpose: each commit anywhere (a
+/// mutation, a background worker, a sign-in) must reach the caches without each call site
+/// passing them along. Two servers in one process (as in tests) both hear every commit, which
+/// only invalidates more than needed, never less.
+static LISTENERS: RwLock<Vec<Weak<CommitListener>>> = RwLock::new(Vec::new());
+
+/// Registers a commit listener for as long as `listener` lives.
+pub fn on_commit(listener: &Arc<CommitListener>) {
+    if let Ok(mut all) = LISTENERS.write() {
+        all.retain(|l| l.strong_count() > 0);
+        all.push(Arc::downgrade(listener));
+    }
+}
+
+async fn notify_commit(tenant: TenantId, touched: Vec<String>) {
+    let live: Vec<Arc<CommitListener>> = LISTENERS
+        .read()
+        .map(|all| all.iter().filter_map(Weak::upgrade).collect())
+        .unwrap_or_default();
+    for listener in live {
+        listener(tenant, touched.clone()).await;
+    }
 }
 
 impl TenantTx {
@@ -272,6 +308,8 @@ impl TenantTx {
                 kind: "system",
                 ..Actor::default()
             },
+            touched: Arc::default(),
+            nested: false,
         })
     }
 
@@ -296,9 +334,31 @@ impl TenantTx {
         self.tx.get_database_backend()
     }
 
-    /// Commits the transaction.
+    /// Commits the transaction, then tells the commit listeners which entity types it wrote
+    /// (a savepoint's commit leaves that to its parent's).
     pub async fn commit(self) -> Result<(), DbErr> {
-        self.tx.commit().await
+        self.tx.commit().await?;
+        if !self.nested {
+            let touched: Vec<String> = self
+                .touched
+                .lock()
+                .map(|t| t.iter().cloned().collect())
+                .unwrap_or_default();
+            if !touched.is_empty() {
+                notify_commit(self.tenant, touched).await;
+            }
+        }
+        Ok(())
+    }
+
+    /// Notes that this transaction writes rows of `type_name`. The seam's own writes call it; a
+    /// raw write through [`TenantTx::connection`] to a cached type must call it too.
+    pub fn touch(&self, type_name: &str) {
+        if let Ok(mut t) = self.touched.lock()
+            && !t.contains(type_name)
+        {
+            t.insert(type_name.to_owned());
+        }
     }
 
     /// A savepoint inside this transaction: a nested transaction whose rollback undoes only its
@@ -309,6 +369,8 @@ impl TenantTx {
             tx: self.tx.begin().await?,
             tenant: self.tenant,
             actor: self.actor.clone(),
+            touched: self.touched.clone(),
+            nested: true,
         })
     }
 
@@ -400,6 +462,7 @@ impl TenantTx {
         E::Model: IntoActiveModel<A>,
     {
         am.set(E::tenant_column(), self.tenant.0.into());
+        self.touch(E::TYPE_NAME);
         let created = am.insert(&self.tx).await?;
         if E::AUDITED {
             self.audit_change::<E>(None, Some(&created), "create")
@@ -451,6 +514,7 @@ impl TenantTx {
                 E::TYPE_NAME
             )));
         }
+        self.touch(E::TYPE_NAME);
         let after = am.update(&self.tx).await?;
         let changes = field_changes(Some(&before), Some(&after), E::SENSITIVE)?;
         // Bookkeeping alone (a key's last use, say) is not a change worth an entry.
@@ -494,6 +558,7 @@ impl TenantTx {
         changes: serde_json::Value,
     ) -> Result<(), DbErr> {
         use sea_orm::ActiveValue::Set;
+        self.touch(entity_type);
         let entry = crate::audit::entry::ActiveModel {
             tenant_id: Set(self.tenant.0),
             id: Set(Uuid::now_v7()),
@@ -561,6 +626,7 @@ impl TenantTx {
         } else {
             Vec::new()
         };
+        self.touch(E::TYPE_NAME);
         let res = E::delete_many()
             .filter(E::tenant_column().eq(self.tenant.0))
             .filter(filter)

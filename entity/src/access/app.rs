@@ -5,7 +5,7 @@ use sea_orm::entity::prelude::*;
 use crate::platform::membership::RoleNames;
 
 /// An app row; tenant-owned. Its API keys act with exactly its permissions.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "apps")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

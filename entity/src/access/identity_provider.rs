@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// An identity provider row; tenant-owned. Secrets and keys never leave the server.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "identity_providers")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// An invitation row; tenant-owned. Only the SHA-256 of its secret is stored.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "invitations")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -5,7 +5,7 @@ use sea_orm::entity::prelude::*;
 use crate::platform::membership::RoleNames;
 
 /// A custom role row; tenant-owned. Memberships refer to it by `key`.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "custom_roles")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

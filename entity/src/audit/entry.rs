@@ -4,7 +4,7 @@ use sea_orm::entity::prelude::*;
 
 /// One change to one row: who, when, through which operation, and each changed field's value
 /// before and after. Append-only: the database refuses updates and deletes.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "audit_log")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

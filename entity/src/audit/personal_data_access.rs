@@ -4,7 +4,7 @@ use sea_orm::entity::prelude::*;
 
 /// One read of one sensitive field of one person: who read it, when, in which request, and
 /// whether it was their own. Append-only, like the audit trail.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "personal_data_access_log")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

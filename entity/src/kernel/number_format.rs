@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A numbering format row; tenant-owned. Absent rows mean the built-in default.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "number_formats")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

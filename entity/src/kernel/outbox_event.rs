@@ -4,7 +4,7 @@ use sea_orm::entity::prelude::*;
 
 /// One committed change, written in the same transaction as the change itself, so an event
 /// exists exactly when its change committed. The dispatcher (issue #5) delivers and marks it.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "outbox_events")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// An employee row; tenant-owned.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "employees")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 pub struct RoleNames(pub Vec<String>);
 
 /// A membership row; tenant-owned.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "memberships")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -5,7 +5,7 @@ use sea_orm::entity::prelude::*;
 /// A refresh token row; tenant-owned. Tokens rotate: each use revokes the token and issues a
 /// successor in the same family. Presenting a revoked token revokes the whole family, because
 /// it means the token was copied.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "refresh_tokens")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

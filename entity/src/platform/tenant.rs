@@ -4,7 +4,7 @@ use sea_orm::entity::prelude::*;
 
 /// A tenant row. Settings that every domain reads (base currency, fiscal year, time zone,
 /// locale) live here.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "tenants")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
