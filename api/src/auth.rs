@@ -4,6 +4,13 @@
 //! tenant. Tokens this server issues are HS256 JWTs carrying the user (`sub`) and the tenant
 //! (`tid`); roles are *not* trusted from the token but read from the membership at request time,
 //! so a role change or a suspension takes effect at once.
+//!
+//! Resolved principals are kept in the read cache (the permission set is the hottest read of
+//! all). Each depends on the generations of what it was built from: the tenant, memberships and
+//! custom roles for a user, plus the sign-in (`Session:{id}`) its token belongs to; the tenant,
+//! apps and API keys for a key. Any commit touching those moves the generations before it
+//! returns, so a suspension, a revoked key or a signed-out session stops working on every
+//! process at once.
 
 use std::collections::BTreeSet;
 
@@ -17,13 +24,14 @@ use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::cache::ReadCache;
 use crate::config::AuthSettings;
 use crate::error::{AppError, AppResult};
 
 pub use crate::permissions::{BuiltinRole, Permission, permission_from_name, permission_name};
 
 /// Whether the caller is a person or a partner app.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PrincipalKind {
     /// A signed-in user, through a JWT.
     User,
@@ -32,7 +40,7 @@ pub enum PrincipalKind {
 }
 
 /// Who is calling.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Principal {
     /// The tenant every query of this request is scoped to.
     pub tenant: TenantId,
@@ -44,6 +52,22 @@ pub struct Principal {
     pub roles: Vec<String>,
     /// The union of the roles' permissions, or the app's.
     pub permissions: BTreeSet<Permission>,
+    /// The API key an app called with (its rate-limit bucket).
+    #[serde(default)]
+    pub key_id: Option<Uuid>,
+    /// When the API key was last recorded as used.
+    #[serde(default)]
+    pub key_last_used_at: Option<chrono::DateTime<Utc>>,
+    /// When the API key expires.
+    #[serde(default)]
+    pub key_expires_at: Option<chrono::DateTime<Utc>>,
+    /// The tenant's rate-limit plan (`None`: the configured default).
+    #[serde(default)]
+    pub plan: Option<String>,
+    /// Whether this credential may run only the tenant's registered persisted operations (API
+    /// keys of a tenant in allow-list mode).
+    #[serde(default)]
+    pub allow_listed_only: bool,
 }
 
 impl Principal {
@@ -84,6 +108,10 @@ pub struct Claims {
     pub iat: i64,
     /// Token id.
     pub jti: String,
+    /// The sign-in (refresh-token family) the token was issued for; signing out ends it.
+    /// Tokens issued outside a sign-in (the CLI's) have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<Uuid>,
 }
 
 /// Issues and verifies this server's tokens.
@@ -131,6 +159,26 @@ impl TokenService {
         tenant: TenantId,
         ttl_seconds: Option<i64>,
     ) -> AppResult<String> {
+        self.issue_in(user_id, tenant, ttl_seconds, None)
+    }
+
+    /// Issues an access token belonging to a sign-in: it stops working when the sign-in ends.
+    pub fn issue_for_session(
+        &self,
+        user_id: Uuid,
+        tenant: TenantId,
+        session: Uuid,
+    ) -> AppResult<String> {
+        self.issue_in(user_id, tenant, None, Some(session))
+    }
+
+    fn issue_in(
+        &self,
+        user_id: Uuid,
+        tenant: TenantId,
+        ttl_seconds: Option<i64>,
+        sid: Option<Uuid>,
+    ) -> AppResult<String> {
         let now = Utc::now().timestamp();
         let claims = Claims {
             sub: user_id.to_string(),
@@ -141,6 +189,7 @@ impl TokenService {
             nbf: now,
             iat: now,
             jti: Uuid::now_v7().to_string(),
+            sid,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(AppError::internal)
@@ -188,18 +237,48 @@ impl TokenService {
 /// tell a missing tenant from a missing membership.
 pub async fn principal_from_token(
     db: &DatabaseConnection,
+    cache: &ReadCache,
     tokens: &TokenService,
     token: &str,
 ) -> AppResult<Principal> {
     let claims = tokens.verify(token)?;
     let user_id = Uuid::parse_str(&claims.sub).map_err(|_| not_a_member())?;
-    principal_for_user(db, TenantId(claims.tid), user_id).await
+    cached_user_principal(db, cache, TenantId(claims.tid), user_id, claims.sid).await
+}
+
+/// A user's principal through the cache (see the module comment for what it depends on).
+async fn cached_user_principal(
+    db: &DatabaseConnection,
+    cache: &ReadCache,
+    tenant: TenantId,
+    user_id: Uuid,
+    session: Option<Uuid>,
+) -> AppResult<Principal> {
+    let session_dep = session.map(|s| format!("Session:{s}"));
+    let mut deps = vec!["Tenant", "Member", "CustomRole"];
+    deps.extend(session_dep.as_deref());
+    let id = match session {
+        Some(s) => format!("{user_id}:{s}"),
+        None => user_id.to_string(),
+    };
+    cache
+        .read_one(tenant, &deps, "principal:user", &id, async || {
+            if let Some(s) = session
+                && !crate::services::sessions::is_live(db, tenant, s).await?
+            {
+                return Err(not_a_member());
+            }
+            principal_for_user(db, tenant, user_id).await.map(Some)
+        })
+        .await?
+        .ok_or_else(not_a_member)
 }
 
 /// Turns any JWT into a principal: this server's own tokens by [`principal_from_token`], an
 /// external identity provider's by the provider registered for the token's issuer.
 pub async fn principal_from_jwt(
     db: &DatabaseConnection,
+    cache: &ReadCache,
     tokens: &TokenService,
     token: &str,
 ) -> AppResult<Principal> {
@@ -216,9 +295,9 @@ pub async fn principal_from_jwt(
             let user = platform::find_user_by_email(db, &email)
                 .await?
                 .ok_or_else(not_a_member)?;
-            principal_for_user(db, tenant, user.id).await
+            cached_user_principal(db, cache, tenant, user.id, None).await
         }
-        _ => principal_from_token(db, tokens, token).await,
+        _ => principal_from_token(db, cache, tokens, token).await,
     }
 }
 
@@ -281,21 +360,96 @@ async fn principal_for_user(
         actor_id: user_id,
         roles: member.roles.0,
         permissions,
+        key_id: None,
+        key_last_used_at: None,
+        key_expires_at: None,
+        plan: tenant.plan,
+        allow_listed_only: false,
     })
 }
 
 /// Turns an API key into a principal with its app's permissions. Unknown, malformed, revoked
 /// and expired keys, archived apps and inactive tenants all answer the same way. Schema
 /// introspection stays closed to keys unless the tenant allows it.
-pub async fn principal_from_api_key(db: &DatabaseConnection, key: &str) -> AppResult<Principal> {
-    use entity::access::{api_key, app};
+pub async fn principal_from_api_key(
+    db: &DatabaseConnection,
+    cache: &ReadCache,
+    key: &str,
+) -> AppResult<Principal> {
     let refused = || AppError::Unauthenticated("the API key is not valid".into());
     let (tenant_id, hash) = crate::services::apps::parse_key(key).ok_or_else(refused)?;
-    let tenant = platform::find_tenant(db, tenant_id.uuid())
+    let principal = cache
+        .read_one(
+            tenant_id,
+            &["Tenant", "ApiKey", "App"],
+            "principal:key",
+            &hash,
+            async || app_principal(db, tenant_id, &hash).await,
+        )
         .await?
         .ok_or_else(refused)?;
-    if tenant.status != "active" {
+    // An expiry passes without any write, so it is checked on every use, cached or not.
+    let now = chrono::Utc::now();
+    if principal.key_expires_at.is_some_and(|e| e <= now) {
         return Err(refused());
+    }
+    // Recording every use would make each read a write; once a minute is enough to spot
+    // unused keys. The write moves the ApiKey generation, so the next request reloads.
+    // A failure here must not fail the request.
+    if let Some(key_id) = principal.key_id
+        && principal
+            .key_last_used_at
+            .is_none_or(|t| now - t > chrono::Duration::seconds(60))
+    {
+        record_key_use(db, tenant_id, principal.actor_id, key_id, now).await;
+    }
+    Ok(principal)
+}
+
+async fn record_key_use(
+    db: &DatabaseConnection,
+    tenant: TenantId,
+    app_id: Uuid,
+    key_id: Uuid,
+    now: chrono::DateTime<Utc>,
+) {
+    use entity::access::api_key;
+    let actor = entity::Actor {
+        kind: "app",
+        id: Some(app_id),
+        ..Default::default()
+    };
+    let touch = async {
+        let tx = TenantDb::new(db.clone(), tenant)
+            .acting_as(actor)
+            .begin()
+            .await?;
+        if let Some(key) = tx.get::<api_key::Entity>(key_id).await? {
+            let mut am = sea_orm::IntoActiveModel::into_active_model(key);
+            am.last_used_at = sea_orm::ActiveValue::Set(Some(now));
+            tx.update(am).await?;
+        }
+        tx.commit().await
+    };
+    if let Err(e) = touch.await {
+        tracing::warn!(error = %e, "could not record an API key's use");
+    }
+}
+
+/// The principal of a live API key with its app's permissions; `None` for unknown, revoked or
+/// expired keys, archived apps and inactive tenants.
+async fn app_principal(
+    db: &DatabaseConnection,
+    tenant_id: TenantId,
+    hash: &str,
+) -> AppResult<Option<Principal>> {
+    use entity::access::{api_key, app};
+    let hash = hash.to_owned();
+    let Some(tenant) = platform::find_tenant(db, tenant_id.uuid()).await? else {
+        return Ok(None);
+    };
+    if tenant.status != "active" {
+        return Ok(None);
     }
     let now = chrono::Utc::now();
     let tdb = TenantDb::new(db.clone(), tenant_id);
@@ -314,34 +468,14 @@ pub async fn principal_from_api_key(db: &DatabaseConnection, key: &str) -> AppRe
             Ok(key.zip(app))
         })
         .await?;
-    let (key, app) = found.ok_or_else(refused)?;
+    let Some((key, app)) = found else {
+        return Ok(None);
+    };
     if key.revoked_at.is_some()
         || key.expires_at.is_some_and(|e| e <= now)
         || app.archived_at.is_some()
     {
-        return Err(refused());
-    }
-    // Recording every use would make each read a write; once a minute is enough to spot
-    // unused keys. A failure here must not fail the request.
-    if key
-        .last_used_at
-        .is_none_or(|t| now - t > chrono::Duration::seconds(60))
-    {
-        let actor = entity::Actor {
-            kind: "app",
-            id: Some(app.id),
-            ..Default::default()
-        };
-        let mut am = sea_orm::IntoActiveModel::into_active_model(key.clone());
-        am.last_used_at = sea_orm::ActiveValue::Set(Some(now));
-        let touch = async {
-            let tx = tdb.acting_as(actor).begin().await?;
-            tx.update(am).await?;
-            tx.commit().await
-        };
-        if let Err(e) = touch.await {
-            tracing::warn!(error = %e, "could not record an API key's use");
-        }
+        return Ok(None);
     }
     let permissions = app
         .permissions
@@ -350,13 +484,18 @@ pub async fn principal_from_api_key(db: &DatabaseConnection, key: &str) -> AppRe
         .filter_map(|p| permission_from_name(p))
         .filter(|p| *p != Permission::ExploreSchema || tenant.api_key_introspection)
         .collect();
-    Ok(Principal {
+    Ok(Some(Principal {
         tenant: tenant_id,
         kind: PrincipalKind::App,
         actor_id: app.id,
         roles: Vec::new(),
         permissions,
-    })
+        key_id: Some(key.id),
+        key_last_used_at: key.last_used_at,
+        key_expires_at: key.expires_at,
+        plan: tenant.plan,
+        allow_listed_only: tenant.api_key_operations == "allow_list",
+    }))
 }
 
 /// Reads the bearer credential from an `Authorization` header value.

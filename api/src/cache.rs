@@ -164,10 +164,28 @@ pub struct CacheCounters {
     pub invalidations: prometheus::IntCounter,
 }
 
+impl CacheCounters {
+    /// Counters registered nowhere (for command-line tools).
+    pub fn unregistered() -> Self {
+        Self {
+            lookups: prometheus::IntCounterVec::new(
+                prometheus::Opts::new("cache_lookups_total", "lookups"),
+                &["result"],
+            )
+            .unwrap_or_else(|_| unreachable!("static metric definition")),
+            errors: prometheus::IntCounter::new("cache_errors_total", "errors")
+                .unwrap_or_else(|_| unreachable!("static metric definition")),
+            invalidations: prometheus::IntCounter::new("cache_invalidations_total", "moves")
+                .unwrap_or_else(|_| unreachable!("static metric definition")),
+        }
+    }
+}
+
 /// The read cache every part of the server uses: generations, a circuit breaker in front of the
 /// store, and counters.
 pub struct ReadCache {
     store: Box<dyn Cache>,
+    enabled: bool,
     ttl: Duration,
     retry_after: Duration,
     /// Until when (milliseconds since `epoch`) the store is left alone after a failure.
@@ -194,6 +212,7 @@ impl ReadCache {
     ) -> Self {
         Self {
             store,
+            enabled: true,
             ttl,
             retry_after,
             open_until_ms: AtomicU64::new(0),
@@ -201,6 +220,24 @@ impl ReadCache {
             pending: Mutex::new(BTreeSet::new()),
             counters,
         }
+    }
+
+    /// The same cache with reading through it turned off (`cache.enabled = false`).
+    pub fn disabled(self) -> Self {
+        Self {
+            enabled: false,
+            ..self
+        }
+    }
+
+    /// A small in-process cache, for command-line tools.
+    pub fn in_memory() -> Self {
+        Self::new(
+            Box::new(MemoryCache::new(1_000, Duration::from_secs(60))),
+            Duration::from_secs(60),
+            Duration::from_secs(1),
+            CacheCounters::unregistered(),
+        )
     }
 
     /// `redis` or `memory`.
@@ -278,7 +315,7 @@ impl ReadCache {
     /// is remembered and retried before this process reads the store again.
     pub async fn invalidate(&self, tenant: TenantId, names: &[String]) {
         let gens: Vec<String> = names.iter().map(|n| generation(tenant, n)).collect();
-        if gens.is_empty() {
+        if gens.is_empty() || !self.enabled {
             return;
         }
         self.counters
@@ -316,6 +353,9 @@ impl ReadCache {
         V: Serialize + DeserializeOwned,
         F: AsyncFnOnce(Vec<K>) -> Result<HashMap<K, V>, E>,
     {
+        if !self.enabled {
+            return load(ids.to_vec()).await;
+        }
         let keys: Vec<String> = ids
             .iter()
             .map(|id| format!("t:{}:{kind}:{id}", tenant.uuid()))
@@ -403,22 +443,35 @@ impl ReadCache {
         Ok(found.remove(id))
     }
 
-    /// The raw store, for values that are not read-through (persisted queries, rate limits).
-    pub fn store(&self) -> &dyn Cache {
-        self.store.as_ref()
-    }
-
-    /// Runs `f` against the store unless it is being skipped; records a failure. `None` when the
-    /// store was skipped or failed.
-    pub async fn try_store<T>(
-        &self,
-        what: &str,
-        f: impl AsyncFnOnce(&dyn Cache) -> anyhow::Result<T>,
-    ) -> Option<T> {
+    /// Charges rate-limit buckets (see [`Cache::charge`]); `None` when the store was skipped
+    /// or failed.
+    pub async fn charge(&self, buckets: &[(String, u64)], cost: u64) -> Option<Charge> {
         if self.is_open() {
             return None;
         }
-        match f(self.store.as_ref()).await {
+        self.answer("rate limit", self.store.charge(buckets, cost).await)
+    }
+
+    /// Reads a plain value (not read-through: persisted queries); `None` when absent, skipped or
+    /// failed.
+    pub async fn get_plain(&self, key: &str) -> Option<Vec<u8>> {
+        if self.is_open() {
+            return None;
+        }
+        self.answer("read", self.store.get(key).await).flatten()
+    }
+
+    /// Writes a plain value; `false` when skipped or failed.
+    pub async fn set_plain(&self, key: &str, value: Vec<u8>, ttl: Duration) -> bool {
+        if self.is_open() {
+            return false;
+        }
+        self.answer("write", self.store.set(key, value, ttl).await)
+            .is_some()
+    }
+
+    fn answer<T>(&self, what: &str, result: anyhow::Result<T>) -> Option<T> {
+        match result {
             Ok(v) => Some(v),
             Err(e) => {
                 self.failed(what, &e);

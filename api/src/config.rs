@@ -341,6 +341,9 @@ pub struct RedisSettings {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CacheSettings {
+    /// Whether rows and principals are read through the cache (rate limits and persisted
+    /// queries use the store either way). Off is for measuring what the cache saves.
+    pub enabled: bool,
     /// Entries held by the in-process cache.
     pub max_entries: u64,
     /// Default time to live of a cached value, in seconds.
@@ -474,6 +477,7 @@ impl Default for DatabaseSettings {
 impl Default for CacheSettings {
     fn default() -> Self {
         Self {
+            enabled: true,
             max_entries: 100_000,
             ttl_seconds: 300,
         }

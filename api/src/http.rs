@@ -1,5 +1,6 @@
 //! HTTP endpoints: GraphQL over HTTP and WebSocket, GraphiQL, health, readiness and metrics.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_web::http::header::{self, HeaderValue};
@@ -346,19 +347,22 @@ async fn authenticate(
                 "send either X-API-Key or Authorization, not both".into(),
             ));
         }
-        (Some(key), None) => auth::principal_from_api_key(&state.db, key.trim()).await?,
+        (Some(key), None) => {
+            auth::principal_from_api_key(&state.db, &state.cache, key.trim()).await?
+        }
         (None, Some(value)) => {
             let credential = auth::bearer(value)?;
             if crate::services::apps::is_api_key(credential) {
-                auth::principal_from_api_key(&state.db, credential).await?
+                auth::principal_from_api_key(&state.db, &state.cache, credential).await?
             } else {
-                auth::principal_from_jwt(&state.db, &state.tokens, credential).await?
+                auth::principal_from_jwt(&state.db, &state.cache, &state.tokens, credential)
+                    .await?
             }
         }
         (None, None) => return Ok(None),
     };
     let db = TenantDb::new(state.db.clone(), principal.tenant);
-    Ok(Some(Session::new(principal, db)))
+    Ok(Some(Session::new(principal, db, state.cache.clone())))
 }
 
 /// Whether `presented` is the configured operator key. Digests are compared, so the time taken
@@ -544,6 +548,8 @@ async fn execute(
     if let Some(session) = session {
         gql = gql.data(session);
     }
+    let rate = Arc::new(crate::ratelimit::RateLimitSlot::default());
+    gql = gql.data(rate.clone());
 
     let deadline = Duration::from_millis(state.settings.limits.timeout_ms);
     let mut resp = match tokio::time::timeout(deadline, schema.execute(gql)).await {
@@ -623,9 +629,27 @@ async fn execute(
             tracing::error!(error = ?e, "recording an idempotent response failed");
         }
     }
-    HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::OK))
-        .content_type(media)
-        .body(body)
+    let mut out = HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::OK));
+    if let Some(charge) = rate.get() {
+        rate_limit_headers(&mut out, &charge);
+    }
+    out.content_type(media).body(body)
+}
+
+/// The standard rate-limit headers (IETF `RateLimit-*`), and `429` with `Retry-After` when the
+/// request was refused, whatever media type was negotiated.
+fn rate_limit_headers(out: &mut actix_web::HttpResponseBuilder, charge: &crate::cache::Charge) {
+    use crate::ratelimit::seconds;
+    out.insert_header(("ratelimit-limit", charge.limit.to_string()))
+        .insert_header(("ratelimit-remaining", charge.remaining.to_string()))
+        .insert_header(("ratelimit-reset", seconds(charge.reset_ms).to_string()))
+        .insert_header(("ratelimit-policy", format!("{};w=60", charge.limit)));
+    if !charge.allowed {
+        out.status(StatusCode::TOO_MANY_REQUESTS).insert_header((
+            header::RETRY_AFTER,
+            seconds(charge.retry_after_ms).max(1).to_string(),
+        ));
+    }
 }
 
 /// Whether the operation the request selects is a mutation.

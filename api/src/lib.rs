@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod cache;
+pub mod ratelimit;
 pub mod cli;
 pub mod config;
 pub mod db;

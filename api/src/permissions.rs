@@ -11,7 +11,10 @@ macro_rules! permissions {
     ($( $area:literal => { $( $(#[doc = $doc:literal])+ $name:ident ),+ $(,)? } )+) => {
         /// What a principal may do: one value per domain action. Built-in and tenant-defined roles
         /// are named sets of these.
-        #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(
+            Enum, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize,
+            serde::Deserialize,
+        )]
         pub enum Permission {
             $( $( $(#[doc = $doc])+ $name, )+ )+
         }

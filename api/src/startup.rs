@@ -37,12 +37,16 @@ impl Application {
                 .map_err(crate::error::AppError::into_anyhow)?;
         }
         let metrics = Arc::new(Metrics::new()?);
-        let cache = Arc::new(crate::cache::ReadCache::new(
+        let mut cache = crate::cache::ReadCache::new(
             crate::cache::connect(&settings).await?,
             Duration::from_secs(settings.cache.ttl_seconds),
             Duration::from_millis(settings.redis.retry_after_ms),
             metrics.cache.clone(),
-        ));
+        );
+        if !settings.cache.enabled {
+            cache = cache.disabled();
+        }
+        let cache = Arc::new(cache);
         let commit_listener = crate::cache::listen_to_commits(cache.clone());
         let settings_storage = settings.storage.clone();
         let bus = Arc::new(crate::events::EventBus::connect(&settings).await?);

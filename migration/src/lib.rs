@@ -28,6 +28,7 @@ mod m20261123_000014_outbox;
 mod m20261123_000015_org_core;
 mod m20261123_000016_events;
 mod m20261123_000017_workflow;
+mod m20261123_000018_persisted_queries;
 
 /// The PostgreSQL role the API's connections run as: it owns no table and cannot bypass
 /// row-level security. Migrations run as the connecting (owner) role and grant it what it needs.
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000015_org_core::Migration),
             Box::new(m20261123_000016_events::Migration),
             Box::new(m20261123_000017_workflow::Migration),
+            Box::new(m20261123_000018_persisted_queries::Migration),
         ]
     }
 }

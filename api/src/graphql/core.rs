@@ -47,15 +47,18 @@ pub struct Session {
     pub db: TenantDb,
     /// Reads of sensitive fields in this request, logged before the response is sent.
     pub reads: Arc<crate::services::personal_data::Reads>,
+    /// The shared read cache (rows by id, through [`ByIdLoader`]).
+    pub cache: Arc<crate::cache::ReadCache>,
     loaders: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
 }
 
 impl Session {
     /// A session for a verified principal.
-    pub fn new(principal: Principal, db: TenantDb) -> Self {
+    pub fn new(principal: Principal, db: TenantDb, cache: Arc<crate::cache::ReadCache>) -> Self {
         Self {
             principal,
             db,
+            cache,
             reads: Arc::default(),
             loaders: Mutex::new(HashMap::new()),
         }
@@ -66,10 +69,11 @@ impl Session {
     pub fn loader<E>(&self) -> Arc<RequestLoader<ByIdLoader<E>>>
     where
         E: TenantScoped,
-        E::Model: Clone + Send + Sync,
+        E::Model: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned,
     {
         self.loader_with(|| ByIdLoader::<E> {
             db: self.db.clone(),
+            cache: self.cache.clone(),
             loaded: Default::default(),
         })
     }
@@ -208,13 +212,14 @@ pub fn model_id<E: TenantScoped>(model: &E::Model) -> Option<Uuid> {
 /// statements depends on the shape of the query, never on timing or page size.
 pub struct ByIdLoader<E: TenantScoped> {
     db: TenantDb,
+    cache: Arc<crate::cache::ReadCache>,
     loaded: tokio::sync::Mutex<HashMap<Uuid, E::Model>>,
 }
 
 impl<E> Loader<Uuid> for ByIdLoader<E>
 where
     E: TenantScoped,
-    E::Model: Clone + Send + Sync,
+    E::Model: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned,
 {
     type Value = E::Model;
     type Error = Arc<AppError>;
@@ -227,15 +232,30 @@ where
             .copied()
             .collect();
         if !missing.is_empty() {
+            // Rows are cached raw, under the tenant and the type's generation: every check of
+            // who may see what runs on them afterwards, so the cache is the same for everyone.
             let rows = self
-                .db
-                .read(async |tx| tx.get_many::<E>(&missing).await)
-                .await
-                .map_err(|e| Arc::new(e.into()))?;
-            loaded.extend(
-                rows.into_iter()
-                    .filter_map(|m| model_id::<E>(&m).map(|id| (id, m))),
-            );
+                .cache
+                .read_through(
+                    self.db.tenant(),
+                    &[E::TYPE_NAME],
+                    E::TYPE_NAME,
+                    &missing,
+                    async |ids: Vec<Uuid>| {
+                        let rows = self
+                            .db
+                            .read(async |tx| tx.get_many::<E>(&ids).await)
+                            .await
+                            .map_err(|e| Arc::new(AppError::from(e)))?;
+                        Ok::<_, Arc<AppError>>(
+                            rows.into_iter()
+                                .filter_map(|m| model_id::<E>(&m).map(|id| (id, m)))
+                                .collect(),
+                        )
+                    },
+                )
+                .await?;
+            loaded.extend(rows);
         }
         Ok(keys
             .iter()
@@ -248,7 +268,7 @@ where
 pub async fn load_one<E>(ctx: &Context<'_>, id: Option<Uuid>) -> AppResult<Option<E::Model>>
 where
     E: TenantScoped,
-    E::Model: Clone + Send + Sync,
+    E::Model: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned,
 {
     let Some(id) = id else { return Ok(None) };
     ctx.session()?

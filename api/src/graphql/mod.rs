@@ -97,6 +97,7 @@ pub fn builder(limits: &LimitSettings) -> SchemaBuilder<QueryRoot, MutationRoot,
     .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity)
     .extension(core::SubscriptionsOnlyOverWebSocket)
+    .extension(crate::ratelimit::RateLimit)
 }
 
 /// The SDL written to `schema.graphql`.

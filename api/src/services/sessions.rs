@@ -274,6 +274,9 @@ async fn revoke(tx: &TenantTx, row: refresh_token::Model) -> AppResult<()> {
 }
 
 async fn revoke_family(tx: &TenantTx, family: Uuid) -> AppResult<()> {
+    // Access tokens of this sign-in depend on this generation (see `auth`): moving it at commit
+    // ends them on every process before the sign-out returns.
+    tx.touch(&format!("Session:{family}"));
     let live = tx
         .all(tx.select::<refresh_token::Entity>().refine(|q| {
             q.filter(refresh_token::Column::FamilyId.eq(family))
@@ -284,6 +287,20 @@ async fn revoke_family(tx: &TenantTx, family: Uuid) -> AppResult<()> {
         revoke(tx, row).await?;
     }
     Ok(())
+}
+
+/// Whether a sign-in still holds an unrevoked refresh token (its access tokens are honoured
+/// only then).
+pub async fn is_live(db: &DatabaseConnection, tenant: TenantId, family: Uuid) -> AppResult<bool> {
+    let tx = TenantTx::begin_read(db, tenant).await?;
+    let live = tx
+        .count(tx.select::<refresh_token::Entity>().refine(|q| {
+            q.filter(refresh_token::Column::FamilyId.eq(family))
+                .filter(refresh_token::Column::RevokedAt.is_null())
+        }))
+        .await?;
+    tx.commit().await?;
+    Ok(live > 0)
 }
 
 async fn issue(
@@ -311,7 +328,7 @@ async fn issue(
     })
     .await?;
     Ok(Tokens {
-        access_token: tokens.issue(user_id, tx.tenant(), None)?,
+        access_token: tokens.issue_for_session(user_id, tx.tenant(), family)?,
         expires_in: tokens.access_ttl_seconds(),
         refresh_token,
     })

@@ -96,6 +96,8 @@ where
             status: Set("active".into()),
             is_demo: Set(new.is_demo),
             api_key_introspection: Set(false),
+            plan: Set(None),
+            api_key_operations: Set("any".into()),
             created_at: Set(now),
             updated_at: Set(now),
         },

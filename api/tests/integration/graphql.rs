@@ -304,9 +304,12 @@ async fn another_tenants_ids_answer_like_missing_ones() {
 async fn a_page_costs_the_same_statements_at_any_size() {
     use std::sync::atomic::Ordering;
     // A server of its own, so nothing else adds to its statement count.
-    // Its dispatcher off too: the event poll would run on the same pool.
+    // Its dispatcher off too: the event poll would run on the same pool. Its read cache off:
+    // what is measured is the queries a page needs, not what an earlier page left cached
+    // (`the_read_cache_saves_statements` covers the cache).
     let mut settings = crate::helpers::test_settings();
     settings.events.dispatcher = false;
+    settings.cache.enabled = false;
     let app = crate::helpers::spawn_app(settings);
     let t = app.new_tenant_with(100).await;
     let q = "query($n: Int) { employees(first: $n) { nodes { id orgUnit { name parent { name } } manager { displayName orgUnit { code } } } } }";

@@ -10,6 +10,7 @@ pub mod notification;
 pub mod number_format;
 pub mod number_sequence;
 pub mod outbox_event;
+pub mod persisted_operation;
 pub mod webhook_delivery;
 pub mod webhook_endpoint;
 
@@ -27,6 +28,7 @@ crate::tenant_scoped!(webhook_delivery, "WebhookDelivery", unaudited);
 // A notification is its recipient's: the audit trail and events record that it changed, not
 // what it says.
 crate::tenant_scoped!(notification, "Notification", sensitive = ["title", "body"]);
+crate::tenant_scoped!(persisted_operation, "PersistedOperation");
 crate::tenant_scoped!(approval_rule, "ApprovalRule");
 crate::tenant_scoped!(approval_request, "ApprovalRequest");
 crate::tenant_scoped!(approval_task, "ApprovalTask");

@@ -27,6 +27,10 @@ pub struct Model {
     pub is_demo: bool,
     /// Whether API keys may introspect the schema (people need `EXPLORE_SCHEMA` either way).
     pub api_key_introspection: bool,
+    /// The rate-limit plan (a name from `rate_limits.plans`); `None` means the default plan.
+    pub plan: Option<String>,
+    /// `any`, or `allow_list`: API keys may run only registered persisted operations.
+    pub api_key_operations: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
