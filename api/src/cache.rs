@@ -109,7 +109,9 @@ pub fn gcra(now: f64, tat: Option<f64>, cost: u64, limit: u64) -> (f64, Charge) 
         allowed,
         bucket: 0,
         limit,
-        remaining: ((RATE_WINDOW_MS - (used - now)) / interval).floor().max(0.0) as u64,
+        remaining: ((RATE_WINDOW_MS - (used - now)) / interval)
+            .floor()
+            .max(0.0) as u64,
         reset_ms: (used - now).ceil().max(0.0) as u64,
         retry_after_ms: if allowed {
             0
@@ -483,7 +485,9 @@ impl ReadCache {
 
 /// Connects the read cache to the seam: after every tenant commit, the written types'
 /// generations move on before the write returns. The returned handle must be kept alive.
-pub fn listen_to_commits(cache: std::sync::Arc<ReadCache>) -> std::sync::Arc<entity::CommitListener> {
+pub fn listen_to_commits(
+    cache: std::sync::Arc<ReadCache>,
+) -> std::sync::Arc<entity::CommitListener> {
     let weak = std::sync::Arc::downgrade(&cache);
     let listener: std::sync::Arc<entity::CommitListener> =
         std::sync::Arc::new(move |tenant, touched| {
@@ -820,8 +824,7 @@ impl Cache for RedisCache {
         gens: &[String],
         keys: &[String],
     ) -> anyhow::Result<(String, Vec<Option<Vec<u8>>>)> {
-        let mut out: Vec<Option<Vec<u8>>> =
-            self.script(&self.get_versioned, gens, keys).await?;
+        let mut out: Vec<Option<Vec<u8>>> = self.script(&self.get_versioned, gens, keys).await?;
         if out.is_empty() {
             anyhow::bail!("the cache script answered nothing");
         }

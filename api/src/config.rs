@@ -137,7 +137,10 @@ impl Default for RateLimitSettings {
             plans: [
                 ("free".to_owned(), plan(100_000, 30_000, 30_000)),
                 ("standard".to_owned(), plan(1_000_000, 120_000, 300_000)),
-                ("enterprise".to_owned(), plan(10_000_000, 600_000, 3_000_000)),
+                (
+                    "enterprise".to_owned(),
+                    plan(10_000_000, 600_000, 3_000_000),
+                ),
             ]
             .into_iter()
             .collect(),

@@ -25,6 +25,10 @@ pub enum ErrorCode {
     Conflict,
     /// Too many requests for the caller's plan.
     RateLimited,
+    /// A persisted query's hash is not known; send the query with its hash.
+    PersistedQueryNotFound,
+    /// The credential may run only registered persisted operations, and this is not one.
+    OperationNotAllowed,
     /// The query is more complex than allowed.
     QueryTooComplex,
     /// The query nests deeper than allowed.
@@ -47,7 +51,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for documentation and tests.
-    pub const ALL: [ErrorCode; 16] = [
+    pub const ALL: [ErrorCode; 18] = [
         ErrorCode::Unauthenticated,
         ErrorCode::Forbidden,
         ErrorCode::NotFound,
@@ -55,6 +59,8 @@ impl ErrorCode {
         ErrorCode::GraphqlValidationFailed,
         ErrorCode::Conflict,
         ErrorCode::RateLimited,
+        ErrorCode::PersistedQueryNotFound,
+        ErrorCode::OperationNotAllowed,
         ErrorCode::QueryTooComplex,
         ErrorCode::QueryTooDeep,
         ErrorCode::TooManyAliases,
@@ -76,6 +82,8 @@ impl ErrorCode {
             ErrorCode::GraphqlValidationFailed => ("GRAPHQL_VALIDATION_FAILED", 400),
             ErrorCode::Conflict => ("CONFLICT", 409),
             ErrorCode::RateLimited => ("RATE_LIMITED", 429),
+            ErrorCode::PersistedQueryNotFound => ("PERSISTED_QUERY_NOT_FOUND", 404),
+            ErrorCode::OperationNotAllowed => ("OPERATION_NOT_ALLOWED", 403),
             ErrorCode::QueryTooComplex => ("QUERY_TOO_COMPLEX", 400),
             ErrorCode::QueryTooDeep => ("QUERY_TOO_DEEP", 400),
             ErrorCode::TooManyAliases => ("TOO_MANY_ALIASES", 400),
@@ -213,6 +221,10 @@ pub type GqlResult<T> = async_graphql::Result<T>;
     params(crate::services::tenants::PlatformErrorCode)
 ))]
 #[graphql(concrete(name = "AppsError", params(crate::services::apps::AppsErrorCode)))]
+#[graphql(concrete(
+    name = "PersistedOperationError",
+    params(crate::services::persisted::PersistedOperationErrorCode)
+))]
 #[graphql(concrete(
     name = "IdentityProviderError",
     params(crate::services::idp::IdpErrorCode)

@@ -355,14 +355,24 @@ async fn authenticate(
             if crate::services::apps::is_api_key(credential) {
                 auth::principal_from_api_key(&state.db, &state.cache, credential).await?
             } else {
-                auth::principal_from_jwt(&state.db, &state.cache, &state.tokens, credential)
-                    .await?
+                auth::principal_from_jwt(&state.db, &state.cache, &state.tokens, credential).await?
             }
         }
         (None, None) => return Ok(None),
     };
     let db = TenantDb::new(state.db.clone(), principal.tenant);
     Ok(Some(Session::new(principal, db, state.cache.clone())))
+}
+
+/// Resolves a live connection's `Authorization` value again (cheap: the principal cache).
+pub async fn reauthenticate(
+    state: &AppState,
+    authorization: &str,
+) -> crate::error::AppResult<auth::Principal> {
+    authenticate(state, None, Some(authorization))
+        .await?
+        .map(|s| s.principal)
+        .ok_or_else(|| AppError::Unauthenticated("no credential".into()))
 }
 
 /// Whether `presented` is the configured operator key. Digests are compared, so the time taken
@@ -420,6 +430,17 @@ async fn execute(
             return error_response(req, e.code(), &e.message());
         }
     };
+
+    // Persisted queries and the API keys' allow-list, before anything parses the query.
+    if let Err(refusal) = crate::services::persisted::apply(state, session.as_ref(), &mut gql).await
+    {
+        state.metrics.observe_request(
+            &operation,
+            started.elapsed().as_secs_f64(),
+            &[refusal.code.as_str().into()],
+        );
+        return error_response(req, refusal.code, &refusal.message);
+    }
 
     // Limits the schema cannot enforce by itself, each with its own code.
     if let Ok(doc) = gql.parsed_query()
@@ -825,6 +846,9 @@ async fn graphql_ws(
             let mut data = Data::default();
             data.insert(RequestInfo { request_id: rid });
             data.insert(crate::graphql::core::OverWebSocket);
+            if let Some(cred) = &auth {
+                data.insert(crate::graphql::core::LiveCredential(cred.clone()));
+            }
             // A live connection needs a credential from the start.
             match authenticate(&state, None, auth.as_deref()).await {
                 Ok(Some(session)) => data.insert(session),

@@ -91,9 +91,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .issue(user.id, TenantId(tenant.id), Some(args.ttl_seconds))
                 .map_err(AppError::into_anyhow)?;
             // Verify the membership now, so the operator learns of a mistake here, not at use.
-            api::auth::principal_from_token(&db, &api::cache::ReadCache::in_memory(), &tokens, &token)
-                .await
-                .map_err(AppError::into_anyhow)?;
+            api::auth::principal_from_token(
+                &db,
+                &api::cache::ReadCache::in_memory(),
+                &tokens,
+                &token,
+            )
+            .await
+            .map_err(AppError::into_anyhow)?;
             println!("{token}");
             Ok(ExitCode::SUCCESS)
         }

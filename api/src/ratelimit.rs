@@ -50,7 +50,9 @@ pub fn buckets(state: &AppState, p: &Principal) -> Vec<(String, u64)> {
     };
     let tenant = p.tenant.uuid();
     let own = match (p.kind, p.key_id) {
-        (PrincipalKind::App, Some(key)) => (format!("rl:t:{tenant}:k:{key}"), plan.api_key_per_minute),
+        (PrincipalKind::App, Some(key)) => {
+            (format!("rl:t:{tenant}:k:{key}"), plan.api_key_per_minute)
+        }
         (PrincipalKind::App, None) => (
             format!("rl:t:{tenant}:a:{}", p.actor_id),
             plan.api_key_per_minute,

@@ -79,9 +79,7 @@ impl Actor {
 /// An entity whose rows belong to one tenant. Implemented with [`tenant_scoped!`] next to the
 /// entity; the seam uses the column to scope every statement.
 /// Its rows serialize both ways: the audit trail records them and the read cache stores them.
-pub trait TenantScoped:
-    EntityTrait<Model: serde::Serialize + serde::de::DeserializeOwned>
-{
+pub trait TenantScoped: EntityTrait<Model: serde::Serialize + serde::de::DeserializeOwned> {
     /// The `tenant_id` column of this entity.
     fn tenant_column() -> Self::Column;
     /// The `id` column (the second half of the composite primary key `(tenant_id, id)`).

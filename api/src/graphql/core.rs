@@ -29,6 +29,7 @@ use crate::graphql::events::Notification;
 use crate::graphql::idp::{self, IdentityProvider};
 use crate::graphql::listing::{Cursor, SortKey, keyset_condition, ordering_name};
 use crate::graphql::org::{CostCentre, Employee, Location, OrgUnit, Party, Tag};
+use crate::graphql::persisted::PersistedOperation;
 use crate::graphql::purchasing::PurchaseRequest;
 use crate::graphql::resource::{Resource, resource_node};
 use crate::graphql::webhooks::{WebhookDelivery, WebhookEndpoint};
@@ -687,6 +688,8 @@ nodes! {
     ApprovalDelegation(ApprovalDelegation) for entity::kernel::approval_delegation::Entity => resource_node::<entity::kernel::approval_delegation::Entity>,
     /// A notification of the signed-in user.
     Notification(Notification) for entity::kernel::notification::Entity => resource_node::<entity::kernel::notification::Entity>,
+    /// An operation on the API keys' allow-list.
+    PersistedOperation(PersistedOperation) for entity::kernel::persisted_operation::Entity,
 }
 
 /// `node` and `nodes`: resolve any global id inside the caller's tenant.
@@ -717,6 +720,70 @@ impl NodeQuery {
 
 /// Marks the data of a WebSocket connection.
 pub struct OverWebSocket;
+
+/// The credential a WebSocket connection was opened with (the `Authorization` value), kept so
+/// that live streams can check it is still good; never logged.
+pub struct LiveCredential(pub String);
+
+/// Ends a subscription's stream once its credential stops being good — a signed-out session, a
+/// revoked key, a suspended member or tenant — or its permissions change: checked, through the
+/// principal cache, before every item and every second. The stream then yields one
+/// `UNAUTHENTICATED` error and ends, and the client resubscribes with a fresh credential.
+pub fn while_credential_holds<T, S>(
+    ctx: &Context<'_>,
+    stream: S,
+) -> impl futures_util::Stream<Item = Result<T, async_graphql::Error>> + Send + use<T, S>
+where
+    T: Send + 'static,
+    S: futures_util::Stream<Item = T> + Send + 'static,
+{
+    use futures_util::StreamExt;
+    let check = match (
+        ctx.data_opt::<LiveCredential>(),
+        ctx.data_opt::<crate::state::AppState>(),
+        ctx.data_opt::<Session>(),
+    ) {
+        (Some(cred), Some(state), Some(session)) => Some((
+            cred.0.clone(),
+            state.clone(),
+            session.principal.permissions.clone(),
+        )),
+        _ => None,
+    };
+    let ticks = futures_util::stream::unfold((), |()| async {
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        Some((None, ()))
+    });
+    let merged = futures_util::stream::select(stream.map(Some), ticks);
+    futures_util::stream::unfold(
+        (Box::pin(merged), check, false),
+        |(mut merged, check, ended)| async move {
+            if ended {
+                return None;
+            }
+            loop {
+                let next = merged.next().await?;
+                if let Some((cred, state, permissions)) = &check {
+                    let holds = match crate::http::reauthenticate(state, cred).await {
+                        Ok(p) => p.permissions == *permissions,
+                        Err(_) => false,
+                    };
+                    if !holds {
+                        let err = AppError::Unauthenticated(
+                            "the credential of this subscription was revoked or changed; \
+                             subscribe again"
+                                .into(),
+                        );
+                        return Some((Err(err.into()), (merged, check, true)));
+                    }
+                }
+                if let Some(item) = next {
+                    return Some((Ok(item), (merged, check, false)));
+                }
+            }
+        },
+    )
+}
 
 /// Lets only subscriptions travel over WebSocket. Queries and mutations go over HTTP, where every
 /// request-level control applies (limits, deadline, introspection guard, error scrubbing, the

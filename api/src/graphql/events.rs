@@ -16,7 +16,9 @@ use tokio::sync::broadcast;
 use crate::auth::{Permission, PrincipalKind};
 use crate::error::{AppError, AppResult, GqlResult};
 use crate::events::BusEvent;
-use crate::graphql::core::{ContextExt, GlobalId, Session, subject_view_permission};
+use crate::graphql::core::{
+    ContextExt, GlobalId, Session, subject_view_permission, while_credential_holds,
+};
 use crate::graphql::listing::{DateTimeFilter, TextFilter};
 use crate::graphql::resource::Resource;
 use crate::state::AppState;
@@ -98,7 +100,10 @@ impl EventSubscription {
         #[graphql(desc = "Event-type patterns, e.g. `[\"PurchaseRequest.*\"]`.")] types: Option<
             Vec<String>,
         >,
-    ) -> Result<impl Stream<Item = DomainEvent> + use<>, async_graphql::Error> {
+    ) -> Result<
+        impl Stream<Item = Result<DomainEvent, async_graphql::Error>> + use<>,
+        async_graphql::Error,
+    > {
         let session = ctx.session()?;
         let state = ctx.data::<AppState>()?;
         let types = types.unwrap_or_else(|| vec!["*".into()]);
@@ -115,31 +120,32 @@ impl EventSubscription {
         }
         let tenant = session.principal.tenant.uuid();
         let permissions = session.principal.permissions.clone();
-        Ok(futures_util::StreamExt::filter_map(
-            bus_stream(state.bus.subscribe()),
-            move |event| {
+        let events =
+            futures_util::StreamExt::filter_map(bus_stream(state.bus.subscribe()), move |event| {
                 let keep = event.tenant_id == tenant
                     && event.is_external()
                     && permissions.contains(&event_permission(&event.entity_type))
                     && crate::services::webhooks::matches(&types, &event.event_type);
                 async move { keep.then(|| DomainEvent::from(event.as_ref())) }
-            },
-        ))
+            });
+        Ok(while_credential_holds(ctx, events))
     }
 
     /// The caller's new notifications, live (signed-in users only).
     async fn notification_received(
         &self,
         ctx: &Context<'_>,
-    ) -> Result<impl Stream<Item = Notification> + use<>, async_graphql::Error> {
+    ) -> Result<
+        impl Stream<Item = Result<Notification, async_graphql::Error>> + use<>,
+        async_graphql::Error,
+    > {
         let session = ctx.session()?;
         let user = own_user(session)?;
         let state = ctx.data::<AppState>()?;
         let tenant = session.principal.tenant.uuid();
         let db = session.db.clone();
-        Ok(futures_util::StreamExt::filter_map(
-            bus_stream(state.bus.subscribe()),
-            move |event| {
+        let notifications =
+            futures_util::StreamExt::filter_map(bus_stream(state.bus.subscribe()), move |event| {
                 let db = db.clone();
                 async move {
                     if event.tenant_id != tenant
@@ -155,8 +161,8 @@ impl EventSubscription {
                         .ok()??;
                     (row.recipient_user_id == user).then_some(Notification(row))
                 }
-            },
-        ))
+            });
+        Ok(while_credential_holds(ctx, notifications))
     }
 }
 

@@ -17,6 +17,7 @@ pub mod listing;
 pub mod numbering;
 pub mod operator;
 pub mod org;
+pub mod persisted;
 pub mod platform;
 pub mod purchasing;
 pub mod resource;
@@ -51,6 +52,7 @@ pub struct QueryRoot(
     approvals::ApprovalsQuery,
     purchasing::PurchaseRequestQuery,
     webhooks::WebhookDeliveryListQuery,
+    persisted::PersistedOperationQuery,
     events::NotificationListQuery,
     events::NotificationQuery,
     core::NodeQuery,
@@ -77,6 +79,7 @@ pub struct MutationRoot(
     approvals::ApprovalsMutation,
     purchasing::PurchasingMutation,
     events::NotificationMutation,
+    persisted::PersistedOperationMutation,
 );
 
 /// The root subscription: one object per domain.

@@ -57,6 +57,15 @@ pub struct SetTenantStatusInput {
     pub status: TenantStatus,
 }
 
+/// A tenant to put on a rate-limit plan.
+#[derive(InputObject)]
+pub struct SetTenantPlanInput {
+    /// The tenant's global id.
+    pub tenant_id: ID,
+    /// The plan's name; `null` puts the tenant on the default plan.
+    pub plan: Option<String>,
+}
+
 /// The result of a platform mutation.
 #[derive(SimpleObject)]
 pub struct TenantPayload {
@@ -112,48 +121,96 @@ impl OperatorMutation {
         ctx: &Context<'_>,
         input: SetTenantStatusInput,
     ) -> GqlResult<TenantPayload> {
-        operator(ctx)?;
-        let state = app_state(ctx)?;
-        let not_found = || TenantPayload {
-            tenant: None,
-            errors: vec![InputError::new(
-                "tenantId",
-                PlatformErrorCode::NotFound,
-                "no such tenant",
-            )],
-        };
-        let Some(id) = GlobalId::decode(&input.tenant_id)
-            .filter(|(ty, _)| ty == "Tenant")
-            .map(|(_, id)| id)
-        else {
-            return Ok(not_found());
-        };
-        let Some(tenant) = platform::find_tenant(&state.db, id).await? else {
-            return Ok(not_found());
-        };
-        let before = tenant.clone();
-        let mut am = tenant.into_active_model();
-        am.status = Set(if input.status == TenantStatus::Active {
+        let status = if input.status == TenantStatus::Active {
             "active"
         } else {
             "suspended"
-        }
-        .into());
-        am.updated_at = Set(Utc::now());
-        // The change and its audit entry commit together, in the tenant's own trail.
-        let tx = entity::TenantTx::begin(&state.db, entity::TenantId(id))
-            .await?
-            .acting_as(entity::Actor::system("setTenantStatus"));
-        let updated = platform::update_tenant(tx.connection(), am).await?;
-        let changes = entity::tenancy::field_changes(Some(&before), Some(&updated), &[])
-            .map_err(AppError::from)?;
-        tx.audit_raw("Tenant", Some(id), "update", changes)
-            .await
-            .map_err(AppError::from)?;
-        tx.commit().await.map_err(AppError::from)?;
-        Ok(TenantPayload {
-            tenant: Some(Tenant(updated)),
-            errors: Vec::new(),
+        };
+        change_tenant(ctx, &input.tenant_id, "setTenantStatus", |am| {
+            am.status = Set(status.into());
         })
+        .await
     }
+
+    /// Puts a tenant on a rate-limit plan (a name from the server's `rate_limits.plans`), or
+    /// back on the default plan with `null`. Takes effect on every process at once. Needs the
+    /// platform operator's key.
+    async fn set_tenant_plan(
+        &self,
+        ctx: &Context<'_>,
+        input: SetTenantPlanInput,
+    ) -> GqlResult<TenantPayload> {
+        let state = app_state(ctx)?;
+        if let Some(plan) = &input.plan
+            && !state.settings.rate_limits.plans.contains_key(plan)
+        {
+            operator(ctx)?;
+            let known: Vec<&str> = state
+                .settings
+                .rate_limits
+                .plans
+                .keys()
+                .map(String::as_str)
+                .collect();
+            return Ok(TenantPayload {
+                tenant: None,
+                errors: vec![InputError::new(
+                    "plan",
+                    PlatformErrorCode::Invalid,
+                    format!("no such plan; the plans are {}", known.join(", ")),
+                )],
+            });
+        }
+        change_tenant(ctx, &input.tenant_id, "setTenantPlan", |am| {
+            am.plan = Set(input.plan.clone());
+        })
+        .await
+    }
+}
+
+/// Changes a tenant row and records the change in the tenant's own audit trail, in one
+/// transaction (whose commit moves the `Tenant` cache generation, so every process sees it).
+async fn change_tenant(
+    ctx: &Context<'_>,
+    tenant_id: &ID,
+    operation: &'static str,
+    change: impl FnOnce(&mut platform::tenant::ActiveModel),
+) -> GqlResult<TenantPayload> {
+    operator(ctx)?;
+    let state = app_state(ctx)?;
+    let not_found = || TenantPayload {
+        tenant: None,
+        errors: vec![InputError::new(
+            "tenantId",
+            PlatformErrorCode::NotFound,
+            "no such tenant",
+        )],
+    };
+    let Some(id) = GlobalId::decode(tenant_id)
+        .filter(|(ty, _)| ty == "Tenant")
+        .map(|(_, id)| id)
+    else {
+        return Ok(not_found());
+    };
+    let Some(tenant) = platform::find_tenant(&state.db, id).await? else {
+        return Ok(not_found());
+    };
+    let before = tenant.clone();
+    let mut am = tenant.into_active_model();
+    change(&mut am);
+    am.updated_at = Set(Utc::now());
+    let tx = entity::TenantTx::begin(&state.db, entity::TenantId(id))
+        .await?
+        .acting_as(entity::Actor::system(operation));
+    let updated = platform::update_tenant(tx.connection(), am).await?;
+    let changes = entity::tenancy::field_changes(Some(&before), Some(&updated), &[])
+        .map_err(AppError::from)?;
+    tx.audit_raw("Tenant", Some(id), "update", changes)
+        .await
+        .map_err(AppError::from)?;
+    tx.commit().await.map_err(AppError::from)?;
+    Ok(TenantPayload {
+        tenant: Some(Tenant(updated)),
+        errors: Vec::new(),
+    })
 }

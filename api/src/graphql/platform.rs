@@ -65,6 +65,24 @@ impl Tenant {
     async fn api_key_introspection(&self) -> bool {
         self.0.api_key_introspection
     }
+    /// Which operations the tenant's API keys may run.
+    async fn api_key_operations(&self) -> ApiKeyOperations {
+        if self.0.api_key_operations == "allow_list" {
+            ApiKeyOperations::AllowList
+        } else {
+            ApiKeyOperations::Any
+        }
+    }
+    /// The rate-limit plan the tenant is on (set by the platform operator).
+    async fn plan(&self, ctx: &Context<'_>) -> GqlResult<String> {
+        let state = app_state(ctx)?;
+        Ok(self
+            .0
+            .plan
+            .clone()
+            .filter(|p| state.settings.rate_limits.plans.contains_key(p))
+            .unwrap_or_else(|| state.settings.rate_limits.default_plan.clone()))
+    }
     /// When the tenant was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
@@ -138,6 +156,15 @@ impl PlatformQuery {
     }
 }
 
+/// Which operations a tenant's API keys may run.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum ApiKeyOperations {
+    /// Any operation their permissions allow.
+    Any,
+    /// Only the tenant's registered persisted operations (`persistedOperations`).
+    AllowList,
+}
+
 /// Changes to the tenant's settings; omitted fields stay as they are.
 #[derive(InputObject)]
 pub struct UpdateTenantSettingsInput {
@@ -153,6 +180,8 @@ pub struct UpdateTenantSettingsInput {
     pub locale: Option<String>,
     /// Whether API keys may introspect the schema (when their app holds `EXPLORE_SCHEMA`).
     pub api_key_introspection: Option<bool>,
+    /// Which operations API keys may run; `ALLOW_LIST` takes effect on every process at once.
+    pub api_key_operations: Option<ApiKeyOperations>,
 }
 
 /// The result of `updateTenantSettings`.
@@ -208,6 +237,13 @@ impl PlatformMutation {
         if let Some(v) = input.api_key_introspection {
             am.api_key_introspection = Set(v);
         }
+        if let Some(v) = input.api_key_operations {
+            am.api_key_operations = Set(match v {
+                ApiKeyOperations::Any => "any",
+                ApiKeyOperations::AllowList => "allow_list",
+            }
+            .into());
+        }
         am.updated_at = Set(Utc::now());
         let updated = platform::update_tenant(tx.connection(), am).await?;
         // The tenant row is a platform table, so the seam cannot see the change: record it here.
@@ -246,7 +282,10 @@ impl PlatformSubscription {
         &self,
         ctx: &Context<'_>,
         #[graphql(default = 10)] interval_seconds: i32,
-    ) -> Result<impl Stream<Item = DateTime<Utc>> + use<>, async_graphql::Error> {
+    ) -> Result<
+        impl Stream<Item = Result<DateTime<Utc>, async_graphql::Error>> + use<>,
+        async_graphql::Error,
+    > {
         ctx.session()?;
         if !(1..=300).contains(&interval_seconds) {
             return Err(
@@ -254,12 +293,11 @@ impl PlatformSubscription {
             );
         }
         let period = Duration::from_secs(interval_seconds as u64);
-        Ok(futures_util::stream::unfold(
-            tokio::time::interval(period),
-            |mut timer| async move {
+        let beats =
+            futures_util::stream::unfold(tokio::time::interval(period), |mut timer| async move {
                 timer.tick().await;
                 Some((Utc::now(), timer))
-            },
-        ))
+            });
+        Ok(crate::graphql::core::while_credential_holds(ctx, beats))
     }
 }

@@ -11,6 +11,7 @@ pub mod idp;
 pub mod notifications;
 pub mod numbering;
 pub mod org;
+pub mod persisted;
 pub mod personal_data;
 pub mod purchasing;
 pub mod sessions;
