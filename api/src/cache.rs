@@ -485,16 +485,27 @@ impl ReadCache {
 
 /// Connects the read cache to the seam: after every tenant commit, the written types'
 /// generations move on before the write returns. The returned handle must be kept alive.
+///
+/// The move runs on the runtime that built the cache (awaited by the committer): a commit can
+/// happen on any runtime, and a Redis connection that reconnected from a short-lived one would
+/// die with it.
 pub fn listen_to_commits(
     cache: std::sync::Arc<ReadCache>,
 ) -> std::sync::Arc<entity::CommitListener> {
     let weak = std::sync::Arc::downgrade(&cache);
+    let home = tokio::runtime::Handle::current();
     let listener: std::sync::Arc<entity::CommitListener> =
         std::sync::Arc::new(move |tenant, touched| {
             let weak = weak.clone();
+            let home = home.clone();
             Box::pin(async move {
-                if let Some(cache) = weak.upgrade() {
-                    cache.invalidate(tenant, &touched).await;
+                let work = async move {
+                    if let Some(cache) = weak.upgrade() {
+                        cache.invalidate(tenant, &touched).await;
+                    }
+                };
+                if let Err(e) = home.spawn(work).await {
+                    tracing::error!(error = %e, "moving cache generations failed");
                 }
             })
         });

@@ -807,6 +807,26 @@ impl async_graphql::extensions::Extension for SubscriptionsOnlyOverWebSocket {
     ) -> async_graphql::ServerResult<async_graphql::parser::types::ExecutableDocument> {
         use async_graphql::parser::types::OperationType;
         let doc = next.run(ctx, query, variables).await?;
+        // Over HTTP the allow-list was applied before parsing; subscriptions are checked here.
+        if ctx.data_opt::<OverWebSocket>().is_some()
+            && let (Some(session), Some(state)) = (
+                ctx.data_opt::<Session>(),
+                ctx.data_opt::<crate::state::AppState>(),
+            )
+            && !crate::services::persisted::may_run(state, session, query)
+                .await
+                .map_err(|e| async_graphql::Error::from(e).into_server_error(Default::default()))?
+        {
+            let mut err = async_graphql::ServerError::new(
+                "this tenant's API keys may run only registered persisted operations",
+                None,
+            );
+            err.extensions.get_or_insert_with(Default::default).set(
+                "code",
+                crate::error::ErrorCode::OperationNotAllowed.as_str(),
+            );
+            return Err(err);
+        }
         if ctx.data_opt::<OverWebSocket>().is_some()
             && doc
                 .operations

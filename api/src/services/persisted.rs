@@ -90,7 +90,11 @@ fn store_key(tenant: Option<TenantId>, hash: &str) -> String {
 }
 
 /// The tenant's registered operation with this hash, if live (through the read cache).
-async fn registered(state: &AppState, session: &Session, hash: &str) -> AppResult<Option<String>> {
+pub async fn registered(
+    state: &AppState,
+    session: &Session,
+    hash: &str,
+) -> AppResult<Option<String>> {
     let db = session.db.clone();
     let wanted = hash.to_owned();
     state
@@ -173,23 +177,25 @@ pub async fn apply(
         }
     }
     if let Some(s) = session
-        && allow_listed_only
+        && !may_run(state, s, &gql.query).await.map_err(internal)?
     {
-        let hash = hash.unwrap_or_else(|| query_hash(&gql.query));
-        if registered(state, s, &hash)
-            .await
-            .map_err(internal)?
-            .as_deref()
-            != Some(&gql.query)
-        {
-            return Err(Refusal {
-                code: ErrorCode::OperationNotAllowed,
-                message: "this tenant's API keys may run only registered persisted operations"
-                    .into(),
-            });
-        }
+        return Err(Refusal {
+            code: ErrorCode::OperationNotAllowed,
+            message: "this tenant's API keys may run only registered persisted operations".into(),
+        });
     }
     Ok(())
+}
+
+/// Whether a principal may run `query` (only allow-listed principals are restricted).
+pub async fn may_run(state: &AppState, session: &Session, query: &str) -> AppResult<bool> {
+    if !session.principal.allow_listed_only {
+        return Ok(true);
+    }
+    Ok(registered(state, session, &query_hash(query))
+        .await?
+        .as_deref()
+        == Some(query))
 }
 
 impl Resource for persisted_operation::Entity {

@@ -1046,3 +1046,83 @@ async fn subscription_across_two_instances() {
     assert_eq!(seen["type"], "Tag.created", "{seen}");
     assert_eq!(seen["entityId"], tag.as_str(), "{seen}");
 }
+
+/// A live subscription ends, with `UNAUTHENTICATED`, soon after its member is suspended.
+#[tokio::test]
+async fn a_subscription_ends_when_its_credential_is_revoked() {
+    let app = shared();
+    let t = app.new_tenant().await;
+    let member = app
+        .add_member(&t, &[api::auth::BuiltinRole::Employee])
+        .await;
+    let mut socket = Socket::open(app.port, &member).await;
+    socket
+        .subscribe("1", "subscription { heartbeat(intervalSeconds: 60) }")
+        .await;
+    let_subscriptions_start().await;
+    crate::shared_cache::suspend_added_member(app, &t).await;
+    let msg = socket.next_message().await;
+    // The heartbeat's first beat may come first.
+    let msg = if msg["type"] == "next" && msg["payload"]["errors"].is_null() {
+        socket.next_message().await
+    } else {
+        msg
+    };
+    assert_eq!(msg["type"], "next", "{msg}");
+    assert_eq!(
+        msg["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{msg}"
+    );
+}
+
+/// In allow-list mode an API key's subscription must be a registered operation too.
+#[tokio::test]
+async fn allow_listed_keys_subscribe_only_to_registered_operations() {
+    let app = shared();
+    let t = app.new_tenant().await;
+    let created = app
+        .gql(
+            Some(&t.token),
+            "mutation { createApp(input: {name: \"Live\", permissions: [\"VIEW_ORGANISATION\"]}) { app { id } } }",
+            json!({}),
+        )
+        .await
+        .ok();
+    let k = app
+        .gql(
+            Some(&t.token),
+            "mutation($a: ID!) { createApiKey(input: {appId: $a, label: \"k\"}) { key } }",
+            json!({"a": created.data()["createApp"]["app"]["id"]}),
+        )
+        .await
+        .ok();
+    let key = k.data()["createApiKey"]["key"].as_str().unwrap().to_owned();
+    app.gql(
+        Some(&t.token),
+        "mutation { updateTenantSettings(input: {apiKeyOperations: ALLOW_LIST}) { errors { code } } }",
+        json!({}),
+    )
+    .await
+    .ok();
+    let beat = "subscription Beat { heartbeat(intervalSeconds: 1) }";
+    let mut socket = Socket::open(app.port, &key).await;
+    socket.subscribe("1", beat).await;
+    let refused = socket.next_message().await;
+    assert_eq!(
+        refused["payload"]["errors"][0]["extensions"]["code"], "OPERATION_NOT_ALLOWED",
+        "{refused}"
+    );
+    // The refused subscription is complete; the connection stays open for others.
+    let done = socket.next_message().await;
+    assert_eq!(done["type"], "complete", "{done}");
+    app.gql(
+        Some(&t.token),
+        "mutation($i: CreatePersistedOperationInput!) { createPersistedOperation(input: $i) { errors { code } } }",
+        json!({"i": {"name": "Beat", "query": beat}}),
+    )
+    .await
+    .ok();
+    socket.subscribe("2", beat).await;
+    let beat = socket.next_data("heartbeat").await;
+    assert!(beat.is_string(), "{beat}");
+}

@@ -62,6 +62,15 @@ pub fn test_settings() -> Settings {
     s.webhooks.max_attempts = 3;
     s.webhooks.timeout_seconds = 2;
     s.webhooks.disable_after_failures = 6;
+    // A plan small enough to exhaust in a test (tenants are put on it one at a time).
+    s.rate_limits.plans.insert(
+        "tiny".into(),
+        api::config::PlanLimits {
+            tenant_per_minute: 15,
+            user_per_minute: 10,
+            api_key_per_minute: 10,
+        },
+    );
     match backend() {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temp dir").keep();
@@ -267,6 +276,11 @@ impl TestApp {
                         actor_id: uuid::Uuid::nil(),
                         roles: Vec::new(),
                         permissions: Default::default(),
+                        key_id: None,
+                        key_last_used_at: None,
+                        key_expires_at: None,
+                        plan: None,
+                        allow_listed_only: false,
                     };
                     let read = api::services::personal_data::Read {
                         subject_type: "Employee",
@@ -490,6 +504,11 @@ async fn seed_org_core(
         actor_id: uuid::Uuid::nil(),
         roles: Vec::new(),
         permissions: api::auth::Permission::ALL.iter().copied().collect(),
+        key_id: None,
+        key_last_used_at: None,
+        key_expires_at: None,
+        plan: None,
+        allow_listed_only: false,
     };
     let subject = GlobalId::of::<entity::org::employee::Entity>(employee);
     let failed = |e| api::error::AppError::BadRequest(format!("{e:?}"));
@@ -554,6 +573,14 @@ async fn seed_workflow(tx: &entity::TenantTx, admin: Uuid) -> api::error::AppRes
     };
     stamp_new::<webhook_delivery::Entity>(&mut delivery, None)?;
     tx.insert::<webhook_delivery::Entity, _>(delivery).await?;
+    create_valid::<entity::kernel::persisted_operation::Entity>(
+        tx,
+        &api::graphql::persisted::CreatePersistedOperationInput {
+            name: "Seeded operation".into(),
+            query: "query Seeded { serverVersion }".into(),
+        },
+    )
+    .await?;
     // A catch-all with no tiers (approved at submission), behind any rule a test adds.
     let rule = create_valid::<approval_rule::Entity>(
         tx,

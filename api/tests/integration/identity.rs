@@ -159,9 +159,16 @@ async fn suspended_tenants_and_memberships_are_refused() {
         .expect("tenant");
     let mut am = tenant.into_active_model();
     am.status = Set("suspended".into());
-    entity::platform::update_tenant(&db, am)
+    // A raw write to the tenant row must tell the read cache, as the server's own paths do
+    // (through the audit entry they record).
+    let tx = entity::TenantTx::begin(&db, entity::TenantId(t.id))
+        .await
+        .expect("tx");
+    entity::platform::update_tenant(tx.connection(), am)
         .await
         .expect("suspend tenant");
+    tx.touch("Tenant");
+    tx.commit().await.expect("commit");
     assert_eq!(
         status_of(&t.token).await.0,
         401,

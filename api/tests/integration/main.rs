@@ -31,4 +31,5 @@ mod operator;
 mod personal_data;
 mod schema;
 mod schema_isolation;
+mod shared_cache;
 mod subscriptions;

@@ -1,0 +1,715 @@
+//! What several API processes share through Redis: the read cache and its invalidation,
+//! rate limits, revocation, persisted queries — and surviving Redis going away.
+//!
+//! "Two processes" are two servers in this test process that share nothing but the database and
+//! Redis. On the SQLite run (no Redis) the tests that need a shared store run against one server.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::helpers::{
+    Backend, Gql, OPERATOR_KEY, TestApp, TestTenant, backend, shared, spawn_app, test_settings,
+};
+
+fn has_redis() -> bool {
+    matches!(backend(), Backend::Postgres { redis: Some(_), .. })
+}
+
+/// A second server sharing the database and Redis (with no dispatcher of its own, so whatever
+/// it knows came through the shared parts). `None` without Redis.
+fn second_server() -> Option<TestApp> {
+    has_redis().then(|| {
+        let mut settings = test_settings();
+        settings.events.dispatcher = false;
+        spawn_app(settings)
+    })
+}
+
+/// POSTs a GraphQL body with extra headers.
+async fn post(app: &TestApp, headers: &[(&str, &str)], body: Value) -> Gql {
+    let mut req = app.client.post(app.url("/graphql")).json(&body);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let resp = req.send().await.expect("request");
+    let (status, headers) = (resp.status(), resp.headers().clone());
+    Gql {
+        status,
+        headers,
+        body: resp.json().await.expect("json"),
+    }
+}
+
+fn bearer(token: &str) -> String {
+    format!("Bearer {token}")
+}
+
+fn hits(app: &TestApp) -> u64 {
+    app.state
+        .metrics
+        .cache
+        .lookups
+        .with_label_values(&["hit"])
+        .get()
+}
+
+const EMPLOYEE: &str = "query($id: ID!) { employee(id: $id) { familyName version } }";
+const RENAME: &str =
+    "mutation($i: UpdateEmployeeInput!) { updateEmployee(input: $i) { errors { code } } }";
+
+async fn first_employee(app: &TestApp, t: &TestTenant) -> String {
+    let r = app
+        .gql(
+            Some(&t.token),
+            "{ employees(first: 1) { nodes { id } } }",
+            json!({}),
+        )
+        .await
+        .ok();
+    r.data()["employees"]["nodes"][0]["id"]
+        .as_str()
+        .expect("an employee")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_write_on_one_process_is_never_served_stale_by_another() {
+    let app = shared();
+    let second = second_server();
+    let reader = second.as_ref().unwrap_or(app);
+    let t = app.new_tenant().await;
+    let id = first_employee(app, &t).await;
+
+    // The reader caches the row (a second read is a hit)...
+    let before = hits(reader);
+    for _ in 0..2 {
+        reader
+            .gql(Some(&t.token), EMPLOYEE, json!({"id": id}))
+            .await
+            .ok();
+    }
+    assert!(hits(reader) > before, "the second read came from the cache");
+
+    // ...and every write on the other process shows there the moment the write has returned.
+    for version in 1..=3 {
+        let name = format!("Renamed{version}");
+        let w = app
+            .gql(
+                Some(&t.token),
+                RENAME,
+                json!({"i": {"id": id, "expectedVersion": version, "patch": {"familyName": name}}}),
+            )
+            .await
+            .ok();
+        assert_eq!(
+            w.data()["updateEmployee"]["errors"],
+            json!([]),
+            "{}",
+            w.body
+        );
+        let r = reader
+            .gql(Some(&t.token), EMPLOYEE, json!({"id": id}))
+            .await
+            .ok();
+        assert_eq!(r.data()["employee"]["familyName"], name.as_str());
+        assert_eq!(r.data()["employee"]["version"], version + 1);
+    }
+
+    // The metrics show the cache at work.
+    let metrics = reader
+        .client
+        .get(reader.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    for name in [
+        "urakata_cache_lookups_total{result=\"hit\"}",
+        "urakata_cache_lookups_total{result=\"miss\"}",
+        "urakata_cache_evictions",
+    ] {
+        assert!(metrics.contains(name), "/metrics lacks {name}");
+    }
+}
+
+#[tokio::test]
+async fn cached_values_never_cross_tenants_or_permission_sets() {
+    let app = shared();
+    let a = app.new_tenant().await;
+    let b = app.new_tenant().await;
+    let id = first_employee(app, &a).await;
+    let own = app
+        .gql(Some(&a.token), EMPLOYEE, json!({"id": id}))
+        .await
+        .ok();
+    assert!(own.data()["employee"]["familyName"].is_string());
+    // The row is cached now; another tenant asking for the same id still finds nothing.
+    let other = app.gql(Some(&b.token), EMPLOYEE, json!({"id": id})).await;
+    assert!(
+        other.body["data"]["employee"].is_null(),
+        "another tenant read a cached row: {}",
+        other.body
+    );
+
+    // A webhook endpoint read (and cached) by a manager stays closed to a plain employee.
+    let created = app
+        .gql(
+            Some(&a.token),
+            "mutation { createWebhookEndpoint(input: {url: \"https://hooks.example.com/a\", eventTypes: [\"*\"]}) { webhookEndpoint { id } errors { code } } }",
+            json!({}),
+        )
+        .await
+        .ok();
+    let hook = created.data()["createWebhookEndpoint"]["webhookEndpoint"]["id"].clone();
+    let q = "query($id: ID!) { webhookEndpoint(id: $id) { signingSecret } }";
+    for _ in 0..2 {
+        let r = app.gql(Some(&a.token), q, json!({"id": hook})).await.ok();
+        assert!(r.data()["webhookEndpoint"]["signingSecret"].is_string());
+    }
+    let employee = app
+        .add_member(&a, &[api::auth::BuiltinRole::Employee])
+        .await;
+    let r = app.gql(Some(&employee), q, json!({"id": hook})).await;
+    assert!(
+        r.body["data"]["webhookEndpoint"].is_null(),
+        "a cached row crossed permission sets: {}",
+        r.body
+    );
+    assert_eq!(r.code(), "FORBIDDEN", "{}", r.body);
+}
+
+const CHEAP: &str = "{ serverVersion }";
+const SET_PLAN: &str = "mutation($i: SetTenantPlanInput!) { setTenantPlan(input: $i) { tenant { plan } errors { field code } } }";
+
+/// Puts a tenant on a plan through the operator API.
+async fn set_plan(t: &TestTenant, plan: Option<&str>) -> Gql {
+    let id = api::graphql::core::GlobalId::encode("Tenant", t.id);
+    post(
+        shared(),
+        &[("x-platform-key", OPERATOR_KEY)],
+        json!({"query": SET_PLAN, "variables": {"i": {"tenantId": id, "plan": plan}}}),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn rate_limits_are_shared_by_processes_per_credential_and_tenant() {
+    let app = shared();
+    let second = second_server();
+    let other = second.as_ref().unwrap_or(app);
+    let t = app.new_tenant().await;
+
+    let unknown = set_plan(&t, Some("platinum")).await.ok();
+    assert_eq!(
+        unknown.data()["setTenantPlan"]["errors"][0]["code"],
+        "INVALID"
+    );
+    // `tiny`: 10 points a minute per user, 15 per tenant (test settings).
+    let set = set_plan(&t, Some("tiny")).await.ok();
+    assert_eq!(set.data()["setTenantPlan"]["tenant"]["plan"], "tiny");
+
+    // Ten one-point requests, alternating between the processes, use up the user's bucket.
+    for i in 0..10u64 {
+        let server = if i % 2 == 0 { app } else { other };
+        let r = server.gql(Some(&t.token), CHEAP, json!({})).await.ok();
+        assert_eq!(r.headers["ratelimit-limit"], "10");
+        assert_eq!(
+            r.headers["ratelimit-remaining"].to_str().unwrap(),
+            (9 - i).to_string(),
+            "request {i}"
+        );
+    }
+    let refused = other.gql(Some(&t.token), CHEAP, json!({})).await;
+    assert_eq!(refused.status, 429, "{}", refused.body);
+    assert_eq!(refused.code(), "RATE_LIMITED");
+    let retry: u64 = refused.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (1..=6).contains(&retry),
+        "one point refills in 6 s: {retry}"
+    );
+    assert_eq!(
+        refused.body["errors"][0]["extensions"]["retryAfter"],
+        json!(retry)
+    );
+    assert!(refused.headers.contains_key("ratelimit-reset"));
+
+    // Another user has a bucket of their own, but the tenant's (15) runs out after five more.
+    let colleague = app
+        .add_member(&t, &[api::auth::BuiltinRole::Employee])
+        .await;
+    for _ in 0..5 {
+        app.gql(Some(&colleague), CHEAP, json!({})).await.ok();
+    }
+    let tenant_refused = other.gql(Some(&colleague), CHEAP, json!({})).await;
+    assert_eq!(tenant_refused.status, 429);
+    assert!(
+        tenant_refused.body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("tenant"),
+        "{}",
+        tenant_refused.body
+    );
+
+    // Heavier queries cost more: a page of five employees is several points at once.
+    let fresh = app.new_tenant().await;
+    set_plan(&fresh, Some("tiny")).await.ok();
+    let page = app
+        .gql(
+            Some(&fresh.token),
+            "{ employees(first: 5) { nodes { id } } }",
+            json!({}),
+        )
+        .await;
+    let remaining: u64 = page.headers["ratelimit-remaining"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(remaining < 9, "complexity is charged: {remaining} left");
+
+    // Other tenants are untouched.
+    let untouched = app.new_tenant().await;
+    app.gql(Some(&untouched.token), CHEAP, json!({})).await.ok();
+}
+
+#[tokio::test]
+async fn revocation_reaches_every_process_at_once() {
+    let app = shared();
+    let second = second_server();
+    let other = second.as_ref().unwrap_or(app);
+    let t = app.new_tenant().await;
+
+    // A suspended member's cached principal stops working on the other process.
+    let member = app
+        .add_member(&t, &[api::auth::BuiltinRole::Employee])
+        .await;
+    for _ in 0..2 {
+        other.gql(Some(&member), CHEAP, json!({})).await.ok();
+    }
+    suspend_added_member(app, &t).await;
+    let r = other.gql(Some(&member), CHEAP, json!({})).await;
+    assert_eq!(r.code(), "UNAUTHENTICATED", "{}", r.body);
+
+    // A revoked API key stops on the other process.
+    let created = app
+        .gql(
+            Some(&t.token),
+            "mutation { createApp(input: {name: \"Feed\", permissions: [\"VIEW_ORGANISATION\"]}) { app { id } } }",
+            json!({}),
+        )
+        .await
+        .ok();
+    let app_id = created.data()["createApp"]["app"]["id"].clone();
+    let k = app
+        .gql(
+            Some(&t.token),
+            "mutation($a: ID!) { createApiKey(input: {appId: $a, label: \"k\"}) { key apiKey { id } } }",
+            json!({"a": app_id}),
+        )
+        .await
+        .ok();
+    let key = k.data()["createApiKey"]["key"].as_str().unwrap().to_owned();
+    let key_id = k.data()["createApiKey"]["apiKey"]["id"].clone();
+    for _ in 0..2 {
+        let r = post(
+            other,
+            &[("x-api-key", &key)],
+            json!({"query": "{ orgUnits(first: 1) { totalCount } }"}),
+        )
+        .await
+        .ok();
+        assert!(r.data()["orgUnits"]["totalCount"].is_number());
+    }
+    app.gql(
+        Some(&t.token),
+        "mutation($id: ID!) { revokeApiKey(input: {id: $id}) { errors { code } } }",
+        json!({"id": key_id}),
+    )
+    .await
+    .ok();
+    let r = post(other, &[("x-api-key", &key)], json!({"query": CHEAP})).await;
+    assert_eq!(r.code(), "UNAUTHENTICATED", "{}", r.body);
+
+    // Signing out ends the session's access tokens on the other process too.
+    let db = app.db().await;
+    api::services::sessions::set_password(
+        &db,
+        entity::TenantId(t.id),
+        t.admin_user,
+        "a long enough password 1",
+    )
+    .await
+    .expect("password");
+    db.close().await.ok();
+    let login = app
+        .gql(
+            None,
+            "mutation($i: LoginInput!) { login(input: $i) { accessToken refreshToken } }",
+            json!({"i": {"email": format!("admin@{}.test.example", t.slug), "password": "a long enough password 1", "tenant": t.slug}}),
+        )
+        .await
+        .ok();
+    let access = login.data()["login"]["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refresh = login.data()["login"]["refreshToken"].clone();
+    for _ in 0..2 {
+        other.gql(Some(&access), CHEAP, json!({})).await.ok();
+    }
+    app.gql(
+        None,
+        "mutation($t: String!) { logout(input: {refreshToken: $t}) { ok } }",
+        json!({"t": refresh}),
+    )
+    .await
+    .ok();
+    let r = other.gql(Some(&access), CHEAP, json!({})).await;
+    assert_eq!(r.code(), "UNAUTHENTICATED", "{}", r.body);
+    // Tokens of other sign-ins (the test token has none) still work.
+    other.gql(Some(&t.token), CHEAP, json!({})).await.ok();
+}
+
+/// Suspends the member `add_member` added (display name `Member`) to a tenant.
+pub async fn suspend_added_member(app: &TestApp, t: &TestTenant) {
+    let list = app
+        .gql(
+            Some(&t.token),
+            "{ members(first: 50) { nodes { id version displayName } } }",
+            json!({}),
+        )
+        .await
+        .ok();
+    let member = list.data()["members"]["nodes"]
+        .as_array()
+        .and_then(|all| all.iter().find(|m| m["displayName"] == "Member"))
+        .cloned()
+        .expect("the added member");
+    let s = app
+        .gql(
+            Some(&t.token),
+            "mutation($i: VersionedIdInput!) { suspendMember(input: $i) { errors { code } } }",
+            json!({"i": {"id": member["id"], "expectedVersion": member["version"]}}),
+        )
+        .await
+        .ok();
+    assert_eq!(s.data()["suspendMember"]["errors"], json!([]), "{}", s.body);
+}
+
+fn sha256(text: &str) -> String {
+    api::services::persisted::query_hash(text)
+}
+
+fn persisted(hash: &str) -> Value {
+    json!({"persistedQuery": {"version": 1, "sha256Hash": hash}})
+}
+
+#[tokio::test]
+async fn automatic_persisted_queries_and_the_allow_list() {
+    let app = shared();
+    let second = second_server();
+    let other = second.as_ref().unwrap_or(app);
+    let t = app.new_tenant().await;
+    let auth = bearer(&t.token);
+    let headers = [("authorization", auth.as_str())];
+    let query = "query Units { orgUnits(first: 3) { totalCount } }";
+    let hash = sha256(query);
+
+    // Unknown hash: the client is told to send the text.
+    let r = post(app, &headers, json!({"extensions": persisted(&hash)})).await;
+    assert_eq!(r.code(), "PERSISTED_QUERY_NOT_FOUND", "{}", r.body);
+    assert_eq!(r.body["errors"][0]["message"], "PersistedQueryNotFound");
+    // A text that does not match its hash is refused and not stored.
+    let r = post(
+        app,
+        &headers,
+        json!({"query": "{ serverVersion }", "extensions": persisted(&hash)}),
+    )
+    .await;
+    assert_eq!(r.code(), "BAD_REQUEST", "{}", r.body);
+    // Text and hash register it; then the hash alone runs it, on every process.
+    let r = post(
+        app,
+        &headers,
+        json!({"query": query, "extensions": persisted(&hash)}),
+    )
+    .await
+    .ok();
+    assert!(r.data()["orgUnits"]["totalCount"].is_number());
+    let r = post(other, &headers, json!({"extensions": persisted(&hash)}))
+        .await
+        .ok();
+    assert!(r.data()["orgUnits"]["totalCount"].is_number());
+    // Registrations are per tenant.
+    let b = app.new_tenant().await;
+    let b_auth = bearer(&b.token);
+    let r = post(
+        app,
+        &[("authorization", b_auth.as_str())],
+        json!({"extensions": persisted(&hash)}),
+    )
+    .await;
+    assert_eq!(r.code(), "PERSISTED_QUERY_NOT_FOUND");
+
+    // Allow-list mode: the tenant's API keys run only registered operations.
+    let created = app
+        .gql(
+            Some(&t.token),
+            "mutation { createApp(input: {name: \"Feed\", permissions: [\"VIEW_ORGANISATION\"]}) { app { id } } }",
+            json!({}),
+        )
+        .await
+        .ok();
+    let k = app
+        .gql(
+            Some(&t.token),
+            "mutation($a: ID!) { createApiKey(input: {appId: $a, label: \"k\"}) { key } }",
+            json!({"a": created.data()["createApp"]["app"]["id"]}),
+        )
+        .await
+        .ok();
+    let key = k.data()["createApiKey"]["key"].as_str().unwrap().to_owned();
+    let key_headers = [("x-api-key", key.as_str())];
+    let allowed = "query Allowed { orgUnits(first: 1) { totalCount } }";
+    post(app, &key_headers, json!({"query": allowed}))
+        .await
+        .ok();
+
+    let mode = app
+        .gql(
+            Some(&t.token),
+            "mutation { updateTenantSettings(input: {apiKeyOperations: ALLOW_LIST}) { tenant { apiKeyOperations } errors { code } } }",
+            json!({}),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        mode.data()["updateTenantSettings"]["tenant"]["apiKeyOperations"],
+        "ALLOW_LIST"
+    );
+    // Nothing is registered yet: refused, on either process, with text or by hash.
+    let r = post(other, &key_headers, json!({"query": allowed})).await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert_eq!(r.code(), "OPERATION_NOT_ALLOWED");
+    let r = post(
+        app,
+        &key_headers,
+        json!({"query": allowed, "extensions": persisted(&sha256(allowed))}),
+    )
+    .await;
+    assert_eq!(r.code(), "OPERATION_NOT_ALLOWED", "keys cannot register");
+    // The APQ registration made by a user does not put an operation on the list either.
+    let r = post(other, &key_headers, json!({"extensions": persisted(&hash)})).await;
+    assert_eq!(r.code(), "OPERATION_NOT_ALLOWED");
+
+    let reg = app
+        .gql(
+            Some(&t.token),
+            "mutation($i: CreatePersistedOperationInput!) { createPersistedOperation(input: $i) { persistedOperation { id version sha256Hash } errors { field code } } }",
+            json!({"i": {"name": "Unit count", "query": allowed}}),
+        )
+        .await
+        .ok();
+    let op = reg.data()["createPersistedOperation"]["persistedOperation"].clone();
+    assert_eq!(op["sha256Hash"], sha256(allowed).as_str());
+    let bad = app
+        .gql(
+            Some(&t.token),
+            "mutation($i: CreatePersistedOperationInput!) { createPersistedOperation(input: $i) { errors { field code } } }",
+            json!({"i": {"name": "Broken", "query": "query {"}}),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        bad.data()["createPersistedOperation"]["errors"][0]["code"],
+        "INVALID_QUERY"
+    );
+    // Registered: it runs by text or by hash alone, on every process; other texts still fail.
+    let r = post(other, &key_headers, json!({"query": allowed}))
+        .await
+        .ok();
+    assert!(r.data()["orgUnits"]["totalCount"].is_number());
+    let r = post(
+        app,
+        &key_headers,
+        json!({"extensions": persisted(&sha256(allowed))}),
+    )
+    .await
+    .ok();
+    assert!(r.data()["orgUnits"]["totalCount"].is_number());
+    let r = post(
+        app,
+        &key_headers,
+        json!({"query": "query Other { orgUnits(first: 2) { totalCount } }"}),
+    )
+    .await;
+    assert_eq!(r.code(), "OPERATION_NOT_ALLOWED");
+    // People are not bound by the list.
+    app.gql(Some(&t.token), "{ serverVersion }", json!({}))
+        .await
+        .ok();
+    // Archiving takes it off the list at once.
+    app.gql(
+        Some(&t.token),
+        "mutation($i: ArchiveInput!) { archivePersistedOperation(input: $i) { errors { code } } }",
+        json!({"i": {"id": op["id"], "expectedVersion": op["version"]}}),
+    )
+    .await
+    .ok();
+    let r = post(other, &key_headers, json!({"query": allowed})).await;
+    assert_eq!(r.code(), "OPERATION_NOT_ALLOWED");
+}
+
+/// A Redis server of this test's own, so stopping it disturbs no other test.
+struct OwnRedis {
+    port: u16,
+    child: std::process::Child,
+}
+
+impl OwnRedis {
+    fn start(port: u16) -> Option<Self> {
+        let child = std::process::Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .ok()?;
+        Some(Self { port, child })
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+async fn wait_for_port(port: u16) {
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("redis on {port} did not start");
+}
+
+async fn readyz(app: &TestApp) -> (u16, Value) {
+    let r = app
+        .client
+        .get(app.url("/readyz"))
+        .send()
+        .await
+        .expect("readyz");
+    (r.status().as_u16(), r.json().await.expect("json"))
+}
+
+#[tokio::test]
+async fn requests_survive_redis_going_away_and_the_cache_recovers() {
+    if !has_redis() {
+        return;
+    }
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+        l.local_addr().expect("addr").port()
+    };
+    let Some(mut redis) = OwnRedis::start(port) else {
+        return;
+    };
+    wait_for_port(redis.port).await;
+    let mut settings = test_settings();
+    settings.events.dispatcher = false;
+    settings.redis.url = Some(format!("redis://127.0.0.1:{port}").into());
+    settings.redis.timeout_ms = 200;
+    settings.redis.retry_after_ms = 300;
+    let app = spawn_app(settings);
+    let t = app.new_tenant().await;
+    let id = first_employee(&app, &t).await;
+    let read = async || {
+        let started = Instant::now();
+        let r = app
+            .gql(Some(&t.token), EMPLOYEE, json!({"id": id}))
+            .await
+            .ok();
+        assert!(r.data()["employee"]["familyName"].is_string());
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "a request waited {:?} on Redis",
+            started.elapsed()
+        );
+        r
+    };
+    read().await;
+    let r = read().await;
+    assert!(r.headers.contains_key("ratelimit-limit"));
+    assert_eq!(readyz(&app).await.1["status"], "ready");
+
+    redis.stop();
+    // Reads fall through to the database, writes still commit, rate limiting fails open (the
+    // default), and readiness says degraded without leaving rotation.
+    for _ in 0..5 {
+        let r = read().await;
+        assert!(!r.headers.contains_key("ratelimit-limit"));
+    }
+    let w = app
+        .gql(
+            Some(&t.token),
+            RENAME,
+            json!({"i": {"id": id, "expectedVersion": 1, "patch": {"familyName": "During"}}}),
+        )
+        .await
+        .ok();
+    assert_eq!(w.data()["updateEmployee"]["errors"], json!([]));
+    let (status, body) = readyz(&app).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "degraded", "{body}");
+    assert_eq!(body["cache"]["status"], "unavailable", "{body}");
+
+    // Redis comes back (empty, as after a restart): the server finds it by itself.
+    let _redis = OwnRedis::start(port).expect("restart redis");
+    wait_for_port(port).await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if readyz(&app).await.1["status"] == "ready" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server never saw Redis return"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let before = hits(&app);
+    let mut last = Value::Null;
+    for _ in 0..3 {
+        last = read().await.body;
+    }
+    assert_eq!(last["data"]["employee"]["familyName"], "During");
+    assert!(hits(&app) > before, "the cache is used again");
+    let r = read().await;
+    assert!(r.headers.contains_key("ratelimit-limit"));
+}
