@@ -259,7 +259,10 @@ impl ReadCache {
     /// sees it come back).
     pub async fn ping(&self) -> anyhow::Result<()> {
         self.store.ping().await?;
-        self.flush_pending().await;
+        // The store answers: stop skipping it, once the invalidations it missed are applied.
+        if self.flush_pending().await {
+            self.open_until_ms.store(0, Ordering::Relaxed);
+        }
         Ok(())
     }
 

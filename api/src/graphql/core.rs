@@ -232,7 +232,18 @@ where
             .filter(|k| !loaded.contains_key(*k))
             .copied()
             .collect();
-        if !missing.is_empty() {
+        if !missing.is_empty() && !E::SENSITIVE.is_empty() {
+            // Rows with sensitive columns (personal data, secrets) never leave the database.
+            let rows = self
+                .db
+                .read(async |tx| tx.get_many::<E>(&missing).await)
+                .await
+                .map_err(|e| Arc::new(AppError::from(e)))?;
+            loaded.extend(
+                rows.into_iter()
+                    .filter_map(|m| model_id::<E>(&m).map(|id| (id, m))),
+            );
+        } else if !missing.is_empty() {
             // Rows are cached raw, under the tenant and the type's generation: every check of
             // who may see what runs on them afterwards, so the cache is the same for everyone.
             let rows = self
