@@ -42,8 +42,6 @@ pub trait Cache: Send + Sync {
     async fn get(&self, key: &str) -> anyhow::Result<Option<Vec<u8>>>;
     /// Writes a value with a time to live.
     async fn set(&self, key: &str, value: Vec<u8>, ttl: Duration) -> anyhow::Result<()>;
-    /// Removes a value.
-    async fn delete(&self, key: &str) -> anyhow::Result<()>;
     /// Reads the current generations `gens` (starting any that do not exist yet) and the values
     /// stored under each of `keys` at exactly those generations, in one round trip. Returns the
     /// stamp (the generations joined) and the values.
@@ -166,23 +164,6 @@ pub struct CacheCounters {
     pub invalidations: prometheus::IntCounter,
 }
 
-impl CacheCounters {
-    /// Counters registered nowhere (for command-line tools).
-    pub fn unregistered() -> Self {
-        Self {
-            lookups: prometheus::IntCounterVec::new(
-                prometheus::Opts::new("cache_lookups_total", "lookups"),
-                &["result"],
-            )
-            .unwrap_or_else(|_| unreachable!("static metric definition")),
-            errors: prometheus::IntCounter::new("cache_errors_total", "errors")
-                .unwrap_or_else(|_| unreachable!("static metric definition")),
-            invalidations: prometheus::IntCounter::new("cache_invalidations_total", "moves")
-                .unwrap_or_else(|_| unreachable!("static metric definition")),
-        }
-    }
-}
-
 /// The read cache every part of the server uses: generations, a circuit breaker in front of the
 /// store, and counters.
 pub struct ReadCache {
@@ -233,12 +214,12 @@ impl ReadCache {
     }
 
     /// A small in-process cache, for command-line tools.
-    pub fn in_memory() -> Self {
+    pub fn in_memory(counters: CacheCounters) -> Self {
         Self::new(
             Box::new(MemoryCache::new(1_000, Duration::from_secs(60))),
             Duration::from_secs(60),
             Duration::from_secs(1),
-            CacheCounters::unregistered(),
+            counters,
         )
     }
 
@@ -577,11 +558,6 @@ impl Cache for MemoryCache {
         Ok(())
     }
 
-    async fn delete(&self, key: &str) -> anyhow::Result<()> {
-        self.inner.invalidate(key).await;
-        Ok(())
-    }
-
     async fn get_versioned(
         &self,
         gens: &[String],
@@ -825,12 +801,6 @@ impl Cache for RedisCache {
                 .to_owned(),
         )
         .await
-    }
-
-    async fn delete(&self, key: &str) -> anyhow::Result<()> {
-        self.run::<i64>(redis::cmd("DEL").arg(key).to_owned())
-            .await
-            .map(|_| ())
     }
 
     async fn get_versioned(

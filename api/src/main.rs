@@ -93,7 +93,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             // Verify the membership now, so the operator learns of a mistake here, not at use.
             api::auth::principal_from_token(
                 &db,
-                &api::cache::ReadCache::in_memory(),
+                &api::cache::ReadCache::in_memory(api::metrics::Metrics::new()?.cache),
                 &tokens,
                 &token,
             )

@@ -232,41 +232,35 @@ where
             .filter(|k| !loaded.contains_key(*k))
             .copied()
             .collect();
-        if !missing.is_empty() && !E::SENSITIVE.is_empty() {
-            // Rows with sensitive columns (personal data, secrets) never leave the database.
-            let rows = self
-                .db
-                .read(async |tx| tx.get_many::<E>(&missing).await)
-                .await
-                .map_err(|e| Arc::new(AppError::from(e)))?;
-            loaded.extend(
-                rows.into_iter()
-                    .filter_map(|m| model_id::<E>(&m).map(|id| (id, m))),
-            );
-        } else if !missing.is_empty() {
+        if !missing.is_empty() {
+            let fetch = async |ids: Vec<Uuid>| {
+                let rows = self
+                    .db
+                    .read(async |tx| tx.get_many::<E>(&ids).await)
+                    .await
+                    .map_err(|e| Arc::new(AppError::from(e)))?;
+                Ok::<HashMap<Uuid, E::Model>, Arc<AppError>>(
+                    rows.into_iter()
+                        .filter_map(|m| model_id::<E>(&m).map(|id| (id, m)))
+                        .collect(),
+                )
+            };
             // Rows are cached raw, under the tenant and the type's generation: every check of
             // who may see what runs on them afterwards, so the cache is the same for everyone.
-            let rows = self
-                .cache
-                .read_through(
-                    self.db.tenant(),
-                    &[E::TYPE_NAME],
-                    E::TYPE_NAME,
-                    &missing,
-                    async |ids: Vec<Uuid>| {
-                        let rows = self
-                            .db
-                            .read(async |tx| tx.get_many::<E>(&ids).await)
-                            .await
-                            .map_err(|e| Arc::new(AppError::from(e)))?;
-                        Ok::<_, Arc<AppError>>(
-                            rows.into_iter()
-                                .filter_map(|m| model_id::<E>(&m).map(|id| (id, m)))
-                                .collect(),
-                        )
-                    },
-                )
-                .await?;
+            // Rows with sensitive columns (personal data, secrets) never leave the database.
+            let rows = if E::SENSITIVE.is_empty() {
+                self.cache
+                    .read_through(
+                        self.db.tenant(),
+                        &[E::TYPE_NAME],
+                        E::TYPE_NAME,
+                        &missing,
+                        fetch,
+                    )
+                    .await?
+            } else {
+                fetch(missing).await?
+            };
             loaded.extend(rows);
         }
         Ok(keys

@@ -2,7 +2,6 @@
 //! (`X-Platform-Key`), which belongs to no tenant; tenant credentials cannot call them.
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
-use chrono::Utc;
 use entity::platform;
 use sea_orm::{ActiveValue::Set, IntoActiveModel};
 
@@ -140,11 +139,11 @@ impl OperatorMutation {
         ctx: &Context<'_>,
         input: SetTenantPlanInput,
     ) -> GqlResult<TenantPayload> {
+        operator(ctx)?;
         let state = app_state(ctx)?;
         if let Some(plan) = &input.plan
             && !state.settings.rate_limits.plans.contains_key(plan)
         {
-            operator(ctx)?;
             let known: Vec<&str> = state
                 .settings
                 .rate_limits
@@ -198,16 +197,10 @@ async fn change_tenant(
     let before = tenant.clone();
     let mut am = tenant.into_active_model();
     change(&mut am);
-    am.updated_at = Set(Utc::now());
     let tx = entity::TenantTx::begin(&state.db, entity::TenantId(id))
         .await?
         .acting_as(entity::Actor::system(operation));
-    let updated = platform::update_tenant(tx.connection(), am).await?;
-    let changes = entity::tenancy::field_changes(Some(&before), Some(&updated), &[])
-        .map_err(AppError::from)?;
-    tx.audit_raw("Tenant", Some(id), "update", changes)
-        .await
-        .map_err(AppError::from)?;
+    let updated = tenants::save_tenant(&tx, &before, am).await?;
     tx.commit().await.map_err(AppError::from)?;
     Ok(TenantPayload {
         tenant: Some(Tenant(updated)),

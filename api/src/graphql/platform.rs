@@ -244,14 +244,7 @@ impl PlatformMutation {
             }
             .into());
         }
-        am.updated_at = Set(Utc::now());
-        let updated = platform::update_tenant(tx.connection(), am).await?;
-        // The tenant row is a platform table, so the seam cannot see the change: record it here.
-        let changes = entity::tenancy::field_changes(Some(&before), Some(&updated), &[])
-            .map_err(AppError::from)?;
-        tx.audit_raw("Tenant", Some(updated.id), "update", changes)
-            .await
-            .map_err(AppError::from)?;
+        let updated = crate::services::tenants::save_tenant(&tx, &before, am).await?;
         tx.commit().await.map_err(AppError::from)?;
         Ok(UpdateTenantSettingsPayload {
             tenant: Some(Tenant(updated)),

@@ -397,3 +397,20 @@ pub fn problems_to_error<C: async_graphql::OutputType>(problems: Vec<InputError<
             .join("; "),
     )
 }
+
+/// Saves a changed tenant row in `tx` and records the change in the tenant's own audit trail.
+/// The tenant row is a platform table the seam cannot see, so the audit entry here is also what
+/// moves the `Tenant` cache generation at commit (every cached principal carries the tenant's
+/// status, plan and settings).
+pub async fn save_tenant(
+    tx: &TenantTx,
+    before: &tenant::Model,
+    mut am: tenant::ActiveModel,
+) -> AppResult<tenant::Model> {
+    am.updated_at = Set(Utc::now());
+    let updated = platform::update_tenant(tx.connection(), am).await?;
+    let changes = entity::tenancy::field_changes(Some(before), Some(&updated), &[])?;
+    tx.audit_raw("Tenant", Some(updated.id), "update", changes)
+        .await?;
+    Ok(updated)
+}

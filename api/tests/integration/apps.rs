@@ -12,21 +12,9 @@ const REVOKE_KEY: &str =
     "mutation($id: ID!) { revokeApiKey(input: {id: $id}) { apiKey { status } errors { code } } }";
 
 async fn with_key(key: &str, query: &str) -> Gql {
-    let app = shared();
-    let resp = app
-        .client
-        .post(app.url("/graphql"))
-        .header("x-api-key", key)
-        .json(&json!({"query": query}))
-        .send()
+    shared()
+        .post(&[("x-api-key", key)], json!({"query": query}))
         .await
-        .expect("request");
-    let (status, headers) = (resp.status(), resp.headers().clone());
-    Gql {
-        status,
-        headers,
-        body: resp.json().await.expect("json"),
-    }
 }
 
 async fn new_app(t: &TestTenant, permissions: Value) -> String {

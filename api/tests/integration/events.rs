@@ -1080,23 +1080,7 @@ async fn a_subscription_ends_when_its_credential_is_revoked() {
 async fn allow_listed_keys_subscribe_only_to_registered_operations() {
     let app = shared();
     let t = app.new_tenant().await;
-    let created = app
-        .gql(
-            Some(&t.token),
-            "mutation { createApp(input: {name: \"Live\", permissions: [\"VIEW_ORGANISATION\"]}) { app { id } } }",
-            json!({}),
-        )
-        .await
-        .ok();
-    let k = app
-        .gql(
-            Some(&t.token),
-            "mutation($a: ID!) { createApiKey(input: {appId: $a, label: \"k\"}) { key } }",
-            json!({"a": created.data()["createApp"]["app"]["id"]}),
-        )
-        .await
-        .ok();
-    let key = k.data()["createApiKey"]["key"].as_str().unwrap().to_owned();
+    let (key, _) = app.api_key(&t, &["VIEW_ORGANISATION"]).await;
     app.gql(
         Some(&t.token),
         "mutation { updateTenantSettings(input: {apiKeyOperations: ALLOW_LIST}) { errors { code } } }",

@@ -382,6 +382,46 @@ impl TestApp {
             .expect("token")
     }
 
+    /// POSTs a GraphQL body with the given headers (credentials of any kind, extensions).
+    pub async fn post(&self, headers: &[(&str, &str)], body: Value) -> Gql {
+        let mut req = self.client.post(self.url("/graphql")).json(&body);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let resp = req.send().await.expect("request");
+        let (status, headers) = (resp.status(), resp.headers().clone());
+        Gql {
+            status,
+            headers,
+            body: resp.json().await.expect("json body"),
+        }
+    }
+
+    /// A new app holding `permissions`, and a key of it; returns the key and its global id.
+    pub async fn api_key(&self, tenant: &TestTenant, permissions: &[&str]) -> (String, Value) {
+        let app = self
+            .gql(
+                Some(&tenant.token),
+                "mutation($p: [Permission!]!) { createApp(input: {name: \"Test app\", permissions: $p}) { app { id } } }",
+                json!({"p": permissions}),
+            )
+            .await
+            .ok();
+        let key = self
+            .gql(
+                Some(&tenant.token),
+                "mutation($a: ID!) { createApiKey(input: {appId: $a, label: \"k\"}) { key apiKey { id } } }",
+                json!({"a": app.data()["createApp"]["app"]["id"]}),
+            )
+            .await
+            .ok();
+        let created = &key.data()["createApiKey"];
+        (
+            created["key"].as_str().expect("key").to_owned(),
+            created["apiKey"]["id"].clone(),
+        )
+    }
+
     /// POSTs a GraphQL request.
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Gql {
         let mut req = self

@@ -8,22 +8,12 @@ const CREATE: &str = "mutation($i: CreateTenantInput!) { createTenant(input: $i)
 const STATUS: &str = "mutation($id: ID!, $s: TenantStatus!) { setTenantStatus(input: {tenantId: $id, status: $s}) { tenant { status } errors { code } } }";
 
 async fn as_operator(key: &str, query: &str, variables: Value, bearer: Option<&str>) -> Gql {
-    let app = shared();
-    let mut req = app
-        .client
-        .post(app.url("/graphql"))
-        .header("x-platform-key", key)
-        .json(&json!({"query": query, "variables": variables}));
-    if let Some(t) = bearer {
-        req = req.bearer_auth(t);
-    }
-    let resp = req.send().await.expect("request");
-    let (status, headers) = (resp.status(), resp.headers().clone());
-    Gql {
-        status,
-        headers,
-        body: resp.json().await.expect("json"),
-    }
+    let authorization = bearer.map(|t| format!("Bearer {t}"));
+    let mut headers = vec![("x-platform-key", key)];
+    headers.extend(authorization.as_deref().map(|a| ("authorization", a)));
+    shared()
+        .post(&headers, json!({"query": query, "variables": variables}))
+        .await
 }
 
 #[tokio::test]

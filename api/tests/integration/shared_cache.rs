@@ -26,21 +26,6 @@ fn second_server() -> Option<TestApp> {
     })
 }
 
-/// POSTs a GraphQL body with extra headers.
-async fn post(app: &TestApp, headers: &[(&str, &str)], body: Value) -> Gql {
-    let mut req = app.client.post(app.url("/graphql")).json(&body);
-    for (k, v) in headers {
-        req = req.header(*k, *v);
-    }
-    let resp = req.send().await.expect("request");
-    let (status, headers) = (resp.status(), resp.headers().clone());
-    Gql {
-        status,
-        headers,
-        body: resp.json().await.expect("json"),
-    }
-}
-
 fn bearer(token: &str) -> String {
     format!("Bearer {token}")
 }
@@ -198,12 +183,12 @@ const SET_PLAN: &str = "mutation($i: SetTenantPlanInput!) { setTenantPlan(input:
 /// Puts a tenant on a plan through the operator API.
 async fn set_plan(t: &TestTenant, plan: Option<&str>) -> Gql {
     let id = api::graphql::core::GlobalId::encode("Tenant", t.id);
-    post(
-        shared(),
-        &[("x-platform-key", OPERATOR_KEY)],
-        json!({"query": SET_PLAN, "variables": {"i": {"tenantId": id, "plan": plan}}}),
-    )
-    .await
+    shared()
+        .post(
+            &[("x-platform-key", OPERATOR_KEY)],
+            json!({"query": SET_PLAN, "variables": {"i": {"tenantId": id, "plan": plan}}}),
+        )
+        .await
 }
 
 #[tokio::test]
@@ -310,33 +295,15 @@ async fn revocation_reaches_every_process_at_once() {
     assert_eq!(r.code(), "UNAUTHENTICATED", "{}", r.body);
 
     // A revoked API key stops on the other process.
-    let created = app
-        .gql(
-            Some(&t.token),
-            "mutation { createApp(input: {name: \"Feed\", permissions: [\"VIEW_ORGANISATION\"]}) { app { id } } }",
-            json!({}),
-        )
-        .await
-        .ok();
-    let app_id = created.data()["createApp"]["app"]["id"].clone();
-    let k = app
-        .gql(
-            Some(&t.token),
-            "mutation($a: ID!) { createApiKey(input: {appId: $a, label: \"k\"}) { key apiKey { id } } }",
-            json!({"a": app_id}),
-        )
-        .await
-        .ok();
-    let key = k.data()["createApiKey"]["key"].as_str().unwrap().to_owned();
-    let key_id = k.data()["createApiKey"]["apiKey"]["id"].clone();
+    let (key, key_id) = app.api_key(&t, &["VIEW_ORGANISATION"]).await;
     for _ in 0..2 {
-        let r = post(
-            other,
-            &[("x-api-key", &key)],
-            json!({"query": "{ orgUnits(first: 1) { totalCount } }"}),
-        )
-        .await
-        .ok();
+        let r = other
+            .post(
+                &[("x-api-key", &key)],
+                json!({"query": "{ orgUnits(first: 1) { totalCount } }"}),
+            )
+            .await
+            .ok();
         assert!(r.data()["orgUnits"]["totalCount"].is_number());
     }
     app.gql(
@@ -346,7 +313,9 @@ async fn revocation_reaches_every_process_at_once() {
     )
     .await
     .ok();
-    let r = post(other, &[("x-api-key", &key)], json!({"query": CHEAP})).await;
+    let r = other
+        .post(&[("x-api-key", &key)], json!({"query": CHEAP}))
+        .await;
     assert_eq!(r.code(), "UNAUTHENTICATED", "{}", r.body);
 
     // Signing out ends the session's access tokens on the other process too.
@@ -435,64 +404,49 @@ async fn automatic_persisted_queries_and_the_allow_list() {
     let hash = sha256(query);
 
     // Unknown hash: the client is told to send the text.
-    let r = post(app, &headers, json!({"extensions": persisted(&hash)})).await;
+    let r = app
+        .post(&headers, json!({"extensions": persisted(&hash)}))
+        .await;
     assert_eq!(r.code(), "PERSISTED_QUERY_NOT_FOUND", "{}", r.body);
     assert_eq!(r.body["errors"][0]["message"], "PersistedQueryNotFound");
     // A text that does not match its hash is refused and not stored.
-    let r = post(
-        app,
-        &headers,
-        json!({"query": "{ serverVersion }", "extensions": persisted(&hash)}),
-    )
-    .await;
+    let r = app
+        .post(
+            &headers,
+            json!({"query": "{ serverVersion }", "extensions": persisted(&hash)}),
+        )
+        .await;
     assert_eq!(r.code(), "BAD_REQUEST", "{}", r.body);
     // Text and hash register it; then the hash alone runs it, on every process.
-    let r = post(
-        app,
-        &headers,
-        json!({"query": query, "extensions": persisted(&hash)}),
-    )
-    .await
-    .ok();
+    let r = app
+        .post(
+            &headers,
+            json!({"query": query, "extensions": persisted(&hash)}),
+        )
+        .await
+        .ok();
     assert!(r.data()["orgUnits"]["totalCount"].is_number());
-    let r = post(other, &headers, json!({"extensions": persisted(&hash)}))
+    let r = other
+        .post(&headers, json!({"extensions": persisted(&hash)}))
         .await
         .ok();
     assert!(r.data()["orgUnits"]["totalCount"].is_number());
     // Registrations are per tenant.
     let b = app.new_tenant().await;
     let b_auth = bearer(&b.token);
-    let r = post(
-        app,
-        &[("authorization", b_auth.as_str())],
-        json!({"extensions": persisted(&hash)}),
-    )
-    .await;
+    let r = app
+        .post(
+            &[("authorization", b_auth.as_str())],
+            json!({"extensions": persisted(&hash)}),
+        )
+        .await;
     assert_eq!(r.code(), "PERSISTED_QUERY_NOT_FOUND");
 
     // Allow-list mode: the tenant's API keys run only registered operations.
-    let created = app
-        .gql(
-            Some(&t.token),
-            "mutation { createApp(input: {name: \"Feed\", permissions: [\"VIEW_ORGANISATION\"]}) { app { id } } }",
-            json!({}),
-        )
-        .await
-        .ok();
-    let k = app
-        .gql(
-            Some(&t.token),
-            "mutation($a: ID!) { createApiKey(input: {appId: $a, label: \"k\"}) { key } }",
-            json!({"a": created.data()["createApp"]["app"]["id"]}),
-        )
-        .await
-        .ok();
-    let key = k.data()["createApiKey"]["key"].as_str().unwrap().to_owned();
+    let (key, _) = app.api_key(&t, &["VIEW_ORGANISATION"]).await;
     let key_headers = [("x-api-key", key.as_str())];
     let allowed = "query Allowed { orgUnits(first: 1) { totalCount } }";
-    post(app, &key_headers, json!({"query": allowed}))
-        .await
-        .ok();
+    app.post(&key_headers, json!({"query": allowed})).await.ok();
 
     let mode = app
         .gql(
@@ -507,18 +461,20 @@ async fn automatic_persisted_queries_and_the_allow_list() {
         "ALLOW_LIST"
     );
     // Nothing is registered yet: refused, on either process, with text or by hash.
-    let r = post(other, &key_headers, json!({"query": allowed})).await;
+    let r = other.post(&key_headers, json!({"query": allowed})).await;
     assert_eq!(r.status, 403, "{}", r.body);
     assert_eq!(r.code(), "OPERATION_NOT_ALLOWED");
-    let r = post(
-        app,
-        &key_headers,
-        json!({"query": allowed, "extensions": persisted(&sha256(allowed))}),
-    )
-    .await;
+    let r = app
+        .post(
+            &key_headers,
+            json!({"query": allowed, "extensions": persisted(&sha256(allowed))}),
+        )
+        .await;
     assert_eq!(r.code(), "OPERATION_NOT_ALLOWED", "keys cannot register");
     // The APQ registration made by a user does not put an operation on the list either.
-    let r = post(other, &key_headers, json!({"extensions": persisted(&hash)})).await;
+    let r = other
+        .post(&key_headers, json!({"extensions": persisted(&hash)}))
+        .await;
     assert_eq!(r.code(), "OPERATION_NOT_ALLOWED");
 
     let reg = app
@@ -544,24 +500,25 @@ async fn automatic_persisted_queries_and_the_allow_list() {
         "INVALID_QUERY"
     );
     // Registered: it runs by text or by hash alone, on every process; other texts still fail.
-    let r = post(other, &key_headers, json!({"query": allowed}))
+    let r = other
+        .post(&key_headers, json!({"query": allowed}))
         .await
         .ok();
     assert!(r.data()["orgUnits"]["totalCount"].is_number());
-    let r = post(
-        app,
-        &key_headers,
-        json!({"extensions": persisted(&sha256(allowed))}),
-    )
-    .await
-    .ok();
+    let r = app
+        .post(
+            &key_headers,
+            json!({"extensions": persisted(&sha256(allowed))}),
+        )
+        .await
+        .ok();
     assert!(r.data()["orgUnits"]["totalCount"].is_number());
-    let r = post(
-        app,
-        &key_headers,
-        json!({"query": "query Other { orgUnits(first: 2) { totalCount } }"}),
-    )
-    .await;
+    let r = app
+        .post(
+            &key_headers,
+            json!({"query": "query Other { orgUnits(first: 2) { totalCount } }"}),
+        )
+        .await;
     assert_eq!(r.code(), "OPERATION_NOT_ALLOWED");
     // People are not bound by the list.
     app.gql(Some(&t.token), "{ serverVersion }", json!({}))
@@ -575,7 +532,7 @@ async fn automatic_persisted_queries_and_the_allow_list() {
     )
     .await
     .ok();
-    let r = post(other, &key_headers, json!({"query": allowed})).await;
+    let r = other.post(&key_headers, json!({"query": allowed})).await;
     assert_eq!(r.code(), "OPERATION_NOT_ALLOWED");
 }
 
