@@ -230,6 +230,10 @@ pub type GqlResult<T> = async_graphql::Result<T>;
     params(crate::services::idp::IdpErrorCode)
 ))]
 #[graphql(concrete(name = "OrgError", params(crate::services::org::OrgErrorCode)))]
+#[graphql(concrete(
+    name = "AccountingError",
+    params(crate::services::accounting::AccountingErrorCode)
+))]
 #[graphql(concrete(name = "CollabError", params(crate::services::collab::CollabErrorCode)))]
 #[graphql(concrete(
     name = "ApprovalError",

@@ -343,6 +343,7 @@ impl BuiltinRole {
                 ManageParties,
                 ViewLedger,
                 ManageLedger,
+                PostJournalEntries,
                 ViewInvoices,
                 ManageInvoices,
                 ViewPayments,

@@ -6,6 +6,7 @@
 //! is banned everywhere else by `clippy.toml` (`disallowed-methods`).
 
 pub mod access;
+pub mod accounting;
 pub mod audit;
 pub mod kernel;
 pub mod org;

@@ -422,6 +422,41 @@ impl TenantTx {
         self.finish(q).one(&self.tx).await
     }
 
+    /// Runs a scoped select shaped into something other than the entity's rows: an aggregate
+    /// (`select_only().column_as(sum(..)).group_by(..)`) read into `T`. The tenant predicate
+    /// stays, whatever the refinement selects.
+    pub async fn rows<E: TenantScoped, T: sea_orm::FromQueryResult + Send + Sync>(
+        &self,
+        q: Scoped<E>,
+    ) -> Result<Vec<T>, DbErr> {
+        self.finish(q).into_model::<T>().all(&self.tx).await
+    }
+
+    /// Sets columns on the tenant's rows of `E` matching `filter` in one statement. Only for
+    /// unaudited types (a journal entry's lines, whose entry is audited and whose posted state is
+    /// guarded by the database): an audited type goes through [`TenantTx::update`], which
+    /// records each change.
+    pub async fn update_columns<E: TenantScoped>(
+        &self,
+        filter: sea_orm::Condition,
+        values: Vec<(E::Column, sea_orm::sea_query::SimpleExpr)>,
+    ) -> Result<u64, DbErr> {
+        if E::AUDITED {
+            return Err(DbErr::Custom(format!(
+                "{} is audited; update its rows one by one",
+                E::TYPE_NAME
+            )));
+        }
+        self.touch(E::TYPE_NAME);
+        let mut q = E::update_many()
+            .filter(E::tenant_column().eq(self.tenant.0))
+            .filter(filter);
+        for (col, value) in values {
+            q = q.col_expr(col, value);
+        }
+        Ok(q.exec(&self.tx).await?.rows_affected)
+    }
+
     /// Counts the rows a scoped select matches.
     pub async fn count<E: TenantScoped>(&self, q: Scoped<E>) -> Result<u64, DbErr>
     where

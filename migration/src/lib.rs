@@ -29,6 +29,9 @@ mod m20261123_000015_org_core;
 mod m20261123_000016_events;
 mod m20261123_000017_workflow;
 mod m20261123_000018_persisted_queries;
+mod m20261123_000019_accounting;
+
+pub use m20261123_000019_accounting::{ledger_guards, lift_ledger_guards, restore_ledger_guards};
 
 /// The PostgreSQL role the API's connections run as: it owns no table and cannot bypass
 /// row-level security. Migrations run as the connecting (owner) role and grant it what it needs.
@@ -59,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000016_events::Migration),
             Box::new(m20261123_000017_workflow::Migration),
             Box::new(m20261123_000018_persisted_queries::Migration),
+            Box::new(m20261123_000019_accounting::Migration),
         ]
     }
 }

@@ -21,6 +21,9 @@ use uuid::Uuid;
 use crate::auth::{Permission, Principal};
 use crate::error::{AppError, AppResult, GqlResult};
 use crate::graphql::access::{self, CustomRole, Member};
+use crate::graphql::accounting::{
+    Account, BankTransaction, FiscalYear, Invoice, Journal, JournalEntry, Payment, TaxRate,
+};
 use crate::graphql::approvals::{self, ApprovalDelegation, ApprovalRequest, ApprovalRule};
 use crate::graphql::apps::{self, ApiKey, App};
 use crate::graphql::audit::{self, AuditEntry, PersonalDataAccess};
@@ -649,6 +652,22 @@ macro_rules! nodes {
 }
 
 nodes! {
+    /// An account of the chart.
+    Account(Account) for entity::accounting::account::Entity,
+    /// A journal.
+    Journal(Journal) for entity::accounting::journal::Entity,
+    /// A tax rate.
+    TaxRate(TaxRate) for entity::accounting::tax_rate::Entity,
+    /// A fiscal year.
+    FiscalYear(FiscalYear) for entity::accounting::fiscal_year::Entity,
+    /// A journal entry.
+    JournalEntry(JournalEntry) for entity::accounting::journal_entry::Entity,
+    /// An invoice, bill or credit note.
+    Invoice(Invoice) for entity::accounting::invoice::Entity,
+    /// A payment.
+    Payment(Payment) for entity::accounting::payment::Entity,
+    /// A bank statement line.
+    BankTransaction(BankTransaction) for entity::accounting::bank_transaction::Entity,
     /// An organisation unit.
     OrgUnit(OrgUnit) for entity::org::org_unit::Entity,
     /// An employee.

@@ -5,6 +5,7 @@
 //! connections, loaders, the per-request session) lives in [`core`] and is written once.
 
 pub mod access;
+pub mod accounting;
 pub mod approvals;
 pub mod apps;
 pub mod audit;
@@ -20,6 +21,7 @@ pub mod org;
 pub mod persisted;
 pub mod platform;
 pub mod purchasing;
+pub mod reports;
 pub mod resource;
 pub mod scalars;
 pub mod webhooks;
@@ -51,6 +53,7 @@ pub struct QueryRoot(
     webhooks::WebhookEndpointQuery,
     approvals::ApprovalsQuery,
     purchasing::PurchaseRequestQuery,
+    accounting::AccountingQuery,
     webhooks::WebhookDeliveryListQuery,
     persisted::PersistedOperationQuery,
     events::NotificationListQuery,
@@ -78,6 +81,7 @@ pub struct MutationRoot(
     webhooks::WebhookMutation,
     approvals::ApprovalsMutation,
     purchasing::PurchasingMutation,
+    accounting::AccountingMutation,
     events::NotificationMutation,
     persisted::PersistedOperationMutation,
 );

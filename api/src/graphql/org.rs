@@ -3,7 +3,7 @@
 //! here, its rules live in `services::org`, and everything else comes from `graphql::resource`.
 
 use crate::graphql::scalars::Decimal;
-use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined};
 use chrono::NaiveDate;
 use entity::org::{cost_centre, employee, location, org_unit, party, tag};
 
@@ -11,23 +11,24 @@ use crate::auth::Permission;
 use crate::error::GqlResult;
 use crate::graphql::core::{ContextExt, load_one};
 use crate::graphql::listing::{
-    BoolFilter, DateFilter, DateTimeFilter, DbEnum, DecimalFilter, IdFilter, IntFilter, TextFilter,
+    BoolFilter, DateFilter, DateTimeFilter, DecimalFilter, IdFilter, IntFilter, TextFilter,
 };
 use crate::{enum_filter, filter_input, node_object, order_field, resource};
 
 /// Declares a GraphQL enum stored as text, with its stored names.
+#[macro_export]
 macro_rules! db_enum {
     (
         $(#[doc = $doc:literal])+
         $name:ident { $( $(#[doc = $vdoc:literal])+ $variant:ident = $db:literal ),+ $(,)? }
     ) => {
         $(#[doc = $doc])+
-        #[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
+        #[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq, Debug)]
         pub enum $name {
             $( $(#[doc = $vdoc])+ $variant, )+
         }
 
-        impl DbEnum for $name {
+        impl $crate::graphql::listing::DbEnum for $name {
             fn db(self) -> &'static str {
                 match self { $( Self::$variant => $db, )+ }
             }
@@ -38,7 +39,7 @@ macro_rules! db_enum {
             pub fn from_db(text: &str) -> Self {
                 [$( Self::$variant ),+]
                     .into_iter()
-                    .find(|v| v.db() == text)
+                    .find(|v| $crate::graphql::listing::DbEnum::db(*v) == text)
                     .unwrap_or([$( Self::$variant ),+][0])
             }
         }

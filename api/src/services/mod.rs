@@ -2,6 +2,7 @@
 //! the tests share one implementation.
 
 pub mod access;
+pub mod accounting;
 pub mod approvals;
 pub mod apps;
 pub mod collab;

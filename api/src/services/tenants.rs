@@ -124,6 +124,9 @@ where
         add_membership(&tx, user.id, &[BuiltinRole::TenantAdmin]).await?;
         admin_user_id = Some(user.id);
     }
+    // Every tenant starts with books it can post to: a chart, journals, tax rates, a fiscal
+    // year.
+    crate::services::accounting::chart::seed_defaults(&tx).await?;
     fill(&tx, admin_user_id).await?;
     tx.commit().await?;
     Ok(Ok(CreatedTenant {

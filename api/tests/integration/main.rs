@@ -11,6 +11,7 @@
 mod helpers;
 
 mod access;
+mod accounting;
 mod approvals;
 mod apps;
 mod audit;
