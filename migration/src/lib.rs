@@ -30,6 +30,7 @@ mod m20261123_000016_events;
 mod m20261123_000017_workflow;
 mod m20261123_000018_persisted_queries;
 mod m20261123_000019_accounting;
+mod m20261123_000020_budgets;
 
 pub use m20261123_000019_accounting::{ledger_guards, lift_ledger_guards, restore_ledger_guards};
 
@@ -63,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000017_workflow::Migration),
             Box::new(m20261123_000018_persisted_queries::Migration),
             Box::new(m20261123_000019_accounting::Migration),
+            Box::new(m20261123_000020_budgets::Migration),
         ]
     }
 }

@@ -2322,6 +2322,8 @@ pub struct AccountingQuery(
     LedgerQuery,
     DocumentQuery,
     crate::graphql::reports::ReportQuery,
+    crate::graphql::budgets::BudgetQuery,
+    crate::graphql::budgets::BudgetReportQuery,
 );
 
 /// Every accounting mutation.
@@ -2334,4 +2336,5 @@ pub struct AccountingMutation(
     LedgerMutation,
     InvoiceMutation,
     PaymentMutation,
+    crate::graphql::budgets::BudgetMutation,
 );

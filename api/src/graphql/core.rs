@@ -27,6 +27,7 @@ use crate::graphql::accounting::{
 use crate::graphql::approvals::{self, ApprovalDelegation, ApprovalRequest, ApprovalRule};
 use crate::graphql::apps::{self, ApiKey, App};
 use crate::graphql::audit::{self, AuditEntry, PersonalDataAccess};
+use crate::graphql::budgets::Budget;
 use crate::graphql::collab::{self, Attachment, Comment};
 use crate::graphql::events::Notification;
 use crate::graphql::idp::{self, IdentityProvider};
@@ -666,6 +667,8 @@ nodes! {
     Invoice(Invoice) for entity::accounting::invoice::Entity,
     /// A payment.
     Payment(Payment) for entity::accounting::payment::Entity,
+    /// A budget.
+    Budget(Budget) for entity::accounting::budget::Entity,
     /// A bank statement line.
     BankTransaction(BankTransaction) for entity::accounting::bank_transaction::Entity,
     /// An organisation unit.

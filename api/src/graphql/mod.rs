@@ -9,6 +9,7 @@ pub mod accounting;
 pub mod approvals;
 pub mod apps;
 pub mod audit;
+pub mod budgets;
 pub mod collab;
 pub mod core;
 pub mod events;

@@ -206,7 +206,11 @@ async fn fill(tx: &TenantTx, admin: Option<Uuid>) -> AppResult<()> {
         }
     }
     parties_and_sites(tx).await?;
-    approvals(tx, admin).await
+    approvals(tx, admin).await?;
+    match admin {
+        Some(admin) => crate::services::accounting::demo::books(tx, admin).await,
+        None => Ok(()),
+    }
 }
 
 /// An approval rule (purchases from ¥100,000 need a tenant administrator and, from ¥1,000,000,

@@ -309,6 +309,7 @@ impl TestApp {
             // first employee.
             seed_org_core(tx, first).await?;
             seed_workflow(tx, admin.expect("an administrator")).await?;
+            seed_accounting(tx, admin.expect("an administrator")).await?;
             Ok(())
         })
         .await
@@ -578,6 +579,94 @@ async fn seed_org_core(
 
 /// One row of each workflow and event type: a webhook endpoint with a delivery, an approval rule,
 /// a submitted purchase request with its approval, a delegation and a notification.
+/// One posted journal entry, invoice, payment and bank transaction, so every accounting node
+/// type has a row (the chart, journals, tax rates and fiscal year come with every tenant).
+async fn seed_accounting(tx: &entity::TenantTx, admin: Uuid) -> api::error::AppResult<()> {
+    use api::graphql::accounting::{InvoiceInput, InvoiceKind, InvoiceLineInput};
+    use api::services::accounting::{chart, invoices, payments};
+    use entity::org::party;
+    let customer = tx
+        .one(tx.select::<party::Entity>())
+        .await?
+        .expect("the seed customer");
+    let today = chrono::Utc::now().date_naive();
+    let input = InvoiceInput {
+        kind: InvoiceKind::CustomerInvoice,
+        party_id: api::graphql::core::GlobalId::of::<party::Entity>(customer.id),
+        issue_date: today,
+        due_date: None,
+        received_on: None,
+        currency: None,
+        exchange_rate: None,
+        supplier_reference: None,
+        notes: None,
+        lines: vec![InvoiceLineInput {
+            description: "Seed service".into(),
+            account_id: None,
+            quantity: api::graphql::scalars::Decimal(1.into()),
+            unit_price: api::graphql::scalars::Decimal(1000.into()),
+            tax_rate_id: None,
+            cost_centre_id: None,
+        }],
+    };
+    let invoice = invoices::create(tx, Some(admin), &input)
+        .await?
+        .expect("seed invoice");
+    invoices::post(tx, Some(admin), invoice.id, None, true)
+        .await?
+        .expect("seed invoice posted");
+    let bank = chart::journal_of_type(tx, "bank")
+        .await?
+        .expect("a bank journal");
+    let payment = payments::NewPayment {
+        inbound: true,
+        party: customer.id,
+        journal: bank.id,
+        date: today,
+        amount: 1000.into(),
+        currency: None,
+        rate: None,
+        reference: None,
+        allocations: vec![(0, invoice.id, 1000.into())],
+    };
+    payments::record(tx, admin, &payment, true)
+        .await?
+        .expect("seed payment");
+    // A budget, for the rent account of the current year.
+    let fy = tx
+        .one(tx.select::<entity::accounting::fiscal_year::Entity>())
+        .await?
+        .expect("a fiscal year");
+    let rent = tx
+        .all(tx.select::<entity::accounting::account::Entity>())
+        .await?
+        .into_iter()
+        .find(|a| a.code == "6020")
+        .expect("the rent account");
+    api::graphql::resource::create_valid::<entity::accounting::budget::Entity>(
+        tx,
+        &api::graphql::budgets::CreateBudgetInput {
+            name: "Rent".into(),
+            fiscal_year_id: api::graphql::core::GlobalId::of::<
+                entity::accounting::fiscal_year::Entity,
+            >(fy.id),
+            account_id: api::graphql::core::GlobalId::of::<entity::accounting::account::Entity>(
+                rent.id,
+            ),
+            cost_centre_id: None,
+            amount: api::graphql::scalars::Decimal(12_000_000.into()),
+            action: None,
+            distribution: None,
+        },
+    )
+    .await?;
+    let csv = format!("date,amount,description\n{today},1000,Seed receipt\n");
+    payments::import(tx, admin, bank.id, &csv)
+        .await?
+        .map_err(|e| api::error::AppError::BadRequest(format!("{e:?}")))?;
+    Ok(())
+}
+
 async fn seed_workflow(tx: &entity::TenantTx, admin: Uuid) -> api::error::AppResult<()> {
     use api::graphql::resource::{create_valid, stamp_new};
     use entity::kernel::{

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod bank_transaction;
+pub mod budget;
 pub mod fiscal_year;
 pub mod invoice;
 pub mod invoice_line;
@@ -28,3 +29,4 @@ crate::tenant_scoped!(invoice_line, "InvoiceLine", unaudited);
 crate::tenant_scoped!(payment, "Payment");
 crate::tenant_scoped!(payment_allocation, "PaymentAllocation");
 crate::tenant_scoped!(bank_transaction, "BankTransaction");
+crate::tenant_scoped!(budget, "Budget");

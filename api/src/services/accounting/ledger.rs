@@ -433,6 +433,20 @@ pub async fn post(
         &mut p,
     )
     .await?;
+    if p.is_empty() {
+        // Finance managers (the same who may post into the soft-locked period) may go beyond
+        // a `stop` budget.
+        super::budgets::check_entry(
+            tx,
+            entry.date,
+            &lines,
+            &accounts,
+            may_pass_soft_lock,
+            &prefix,
+            &mut p,
+        )
+        .await?;
+    }
     if !p.is_empty() {
         return Ok(Err(p.into_errors()));
     }

@@ -12,7 +12,9 @@
 //! Money is `Decimal` with its currency; the ledger's debits and credits are in the tenant's base
 //! currency, with each line's document-currency amount and rate beside them.
 
+pub mod budgets;
 pub mod chart;
+pub mod demo;
 pub mod invoices;
 pub mod ledger;
 pub mod payments;
@@ -62,6 +64,8 @@ crate::error_codes! {
         AmountMismatch,
         /// The bank transaction or payment is reconciled already.
         AlreadyReconciled,
+        /// The entry would take an account beyond its `STOP` budget.
+        BudgetExceeded,
     }
 }
 
