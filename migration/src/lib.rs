@@ -31,6 +31,7 @@ mod m20261123_000017_workflow;
 mod m20261123_000018_persisted_queries;
 mod m20261123_000019_accounting;
 mod m20261123_000020_budgets;
+mod m20261123_000021_fixed_assets;
 
 pub use m20261123_000019_accounting::{ledger_guards, lift_ledger_guards, restore_ledger_guards};
 
@@ -65,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000018_persisted_queries::Migration),
             Box::new(m20261123_000019_accounting::Migration),
             Box::new(m20261123_000020_budgets::Migration),
+            Box::new(m20261123_000021_fixed_assets::Migration),
         ]
     }
 }

@@ -2324,6 +2324,7 @@ pub struct AccountingQuery(
     crate::graphql::reports::ReportQuery,
     crate::graphql::budgets::BudgetQuery,
     crate::graphql::budgets::BudgetReportQuery,
+    crate::graphql::assets::AssetsQuery,
 );
 
 /// Every accounting mutation.
@@ -2337,4 +2338,5 @@ pub struct AccountingMutation(
     InvoiceMutation,
     PaymentMutation,
     crate::graphql::budgets::BudgetMutation,
+    crate::graphql::assets::AssetsMutation,
 );

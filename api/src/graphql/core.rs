@@ -26,6 +26,7 @@ use crate::graphql::accounting::{
 };
 use crate::graphql::approvals::{self, ApprovalDelegation, ApprovalRequest, ApprovalRule};
 use crate::graphql::apps::{self, ApiKey, App};
+use crate::graphql::assets::FixedAsset;
 use crate::graphql::audit::{self, AuditEntry, PersonalDataAccess};
 use crate::graphql::budgets::Budget;
 use crate::graphql::collab::{self, Attachment, Comment};
@@ -669,6 +670,8 @@ nodes! {
     Payment(Payment) for entity::accounting::payment::Entity,
     /// A budget.
     Budget(Budget) for entity::accounting::budget::Entity,
+    /// A fixed asset.
+    FixedAsset(FixedAsset) for entity::accounting::fixed_asset::Entity,
     /// A bank statement line.
     BankTransaction(BankTransaction) for entity::accounting::bank_transaction::Entity,
     /// An organisation unit.

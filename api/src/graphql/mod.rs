@@ -8,6 +8,7 @@ pub mod access;
 pub mod accounting;
 pub mod approvals;
 pub mod apps;
+pub mod assets;
 pub mod audit;
 pub mod budgets;
 pub mod collab;

@@ -889,3 +889,101 @@ async fn stop_budgets_refuse_overspending_and_budget_vs_actual_adds_up() {
     assert_eq!(dec(&row["percent"]), num("110"));
     assert_eq!(row["exceeded"], true);
 }
+
+#[tokio::test]
+async fn fixed_assets_depreciate_month_by_month_and_are_disposed() {
+    let app = shared();
+    let t = app.new_tenant().await;
+    let b = books(app, &t).await;
+    const CREATE: &str = "mutation($i: CreateFixedAssetInput!) { createFixedAsset(input: $i) {
+        fixedAsset { id version status bookValue schedule { date amount bookValue } } errors { field code } } }";
+    let input = |salvage: &str| {
+        json!({"i": {"code": "FA-100", "name": "Server rack", "assetAccountId": b.accounts["1500"],
+        "accumulatedAccountId": b.accounts["1510"], "expenseAccountId": b.accounts["6070"], "cost": "1200000",
+        "salvageValue": salvage, "inUseDate": "2026-04-10", "method": "STRAIGHT_LINE", "usefulLifeMonths": 24}})
+    };
+    let bad = app.gql(Some(&t.token), CREATE, input("1200000")).await.ok();
+    assert_eq!(
+        bad.data()["createFixedAsset"]["errors"][0]["code"],
+        "INVALID",
+        "salvage must stay below cost: {}",
+        bad.body
+    );
+    let made = app.gql(Some(&t.token), CREATE, input("0")).await.ok();
+    let asset = made.data()["createFixedAsset"]["fixedAsset"].clone();
+    let schedule = asset["schedule"].as_array().expect("schedule");
+    assert_eq!(schedule.len(), 24, "{asset}");
+    assert!(
+        schedule.iter().all(|l| dec(&l["amount"]) == num("50000")),
+        "{asset}"
+    );
+    assert_eq!(dec(&schedule[23]["bookValue"]), Decimal::ZERO);
+
+    const RUN: &str = "mutation($d: NaiveDate!) { runDepreciation(upTo: $d) { entries { date total } errors { code } } }";
+    let run = app
+        .gql(Some(&t.token), RUN, json!({"d": "2026-06-30"}))
+        .await
+        .ok();
+    let entries = run.data()["runDepreciation"]["entries"]
+        .as_array()
+        .expect("entries")
+        .clone();
+    // The tenant's seed asset came in use today, so only ours has months due.
+    assert_eq!(entries.len(), 3, "{}", run.body);
+    assert!(entries.iter().all(|e| dec(&e["total"]) == num("50000")));
+    let again = app
+        .gql(Some(&t.token), RUN, json!({"d": "2026-06-30"}))
+        .await
+        .ok();
+    assert_eq!(
+        again.data()["runDepreciation"]["entries"]
+            .as_array()
+            .map(Vec::len),
+        Some(0),
+        "nothing is depreciated twice"
+    );
+
+    let version = app
+        .gql(
+            Some(&t.token),
+            "query($id: ID!) { fixedAsset(id: $id) { version bookValue } }",
+            json!({"id": asset["id"]}),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        dec(&version.data()["fixedAsset"]["bookValue"]),
+        num("1050000")
+    );
+    let sold = app
+        .gql(Some(&t.token), "mutation($i: DisposeFixedAssetInput!) { disposeFixedAsset(input: $i) { fixedAsset { status accumulated bookValue disposalEntry { total } } errors { field code message } } }",
+            json!({"i": {"id": asset["id"], "expectedVersion": version.data()["fixedAsset"]["version"], "date": "2026-09-15", "proceeds": "900000", "proceedsAccountId": b.accounts["1020"]}}))
+        .await
+        .ok();
+    let s = &sold.data()["disposeFixedAsset"]["fixedAsset"];
+    assert_eq!(s["status"], "DISPOSED", "{}", sold.body);
+    // July and August were depreciated first: 250,000 in all; sold at 900,000 for a book value
+    // of 950,000, a loss of 50,000.
+    assert_eq!(dec(&s["accumulated"]), num("250000"), "{s}");
+    assert_eq!(dec(&s["disposalEntry"]["total"]), num("1200000"), "{s}");
+    let tb = app.gql(Some(&t.token), "{ trialBalance(from: \"2026-04-01\", to: \"2026-09-30\") { rows { account { code } debit credit closing } } }", json!({})).await.ok();
+    let row = |code: &str| {
+        tb.data()["trialBalance"]["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .find(|r| r["account"]["code"] == code)
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(
+        dec(&row("6070")["closing"]),
+        num("300000"),
+        "depreciation 250,000 and the loss 50,000"
+    );
+    assert_eq!(
+        dec(&row("1510")["closing"]),
+        Decimal::ZERO,
+        "the accumulated depreciation left with the asset"
+    );
+}

@@ -660,6 +660,37 @@ async fn seed_accounting(tx: &entity::TenantTx, admin: Uuid) -> api::error::AppR
         },
     )
     .await?;
+    // And a fixed asset.
+    let accounts = tx
+        .all(tx.select::<entity::accounting::account::Entity>())
+        .await?;
+    let by_code = |code: &str| {
+        api::graphql::core::GlobalId::of::<entity::accounting::account::Entity>(
+            accounts
+                .iter()
+                .find(|a| a.code == code)
+                .expect("account")
+                .id,
+        )
+    };
+    api::graphql::resource::create_valid::<entity::accounting::fixed_asset::Entity>(
+        tx,
+        &api::graphql::assets::CreateFixedAssetInput {
+            code: "FA-1".into(),
+            name: "Seed laptop".into(),
+            asset_account_id: by_code("1500"),
+            accumulated_account_id: by_code("1510"),
+            expense_account_id: by_code("6070"),
+            cost: api::graphql::scalars::Decimal(240_000.into()),
+            salvage_value: None,
+            in_use_date: today,
+            method: api::graphql::assets::DepreciationMethod::StraightLine,
+            useful_life_months: 48,
+            declining_rate: None,
+            cost_centre_id: None,
+        },
+    )
+    .await?;
     let csv = format!("date,amount,description\n{today},1000,Seed receipt\n");
     payments::import(tx, admin, bank.id, &csv)
         .await?

@@ -12,6 +12,7 @@
 //! Money is `Decimal` with its currency; the ledger's debits and credits are in the tenant's base
 //! currency, with each line's document-currency amount and rate beside them.
 
+pub mod assets;
 pub mod budgets;
 pub mod chart;
 pub mod demo;
