@@ -32,6 +32,7 @@ mod m20261123_000018_persisted_queries;
 mod m20261123_000019_accounting;
 mod m20261123_000020_budgets;
 mod m20261123_000021_fixed_assets;
+mod m20261123_000022_expense_claims;
 
 pub use m20261123_000019_accounting::{ledger_guards, lift_ledger_guards, restore_ledger_guards};
 
@@ -67,6 +68,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000019_accounting::Migration),
             Box::new(m20261123_000020_budgets::Migration),
             Box::new(m20261123_000021_fixed_assets::Migration),
+            Box::new(m20261123_000022_expense_claims::Migration),
         ]
     }
 }

@@ -2325,6 +2325,8 @@ pub struct AccountingQuery(
     crate::graphql::budgets::BudgetQuery,
     crate::graphql::budgets::BudgetReportQuery,
     crate::graphql::assets::AssetsQuery,
+    crate::graphql::expenses::ExpenseClaimListQuery,
+    crate::graphql::expenses::ExpenseClaimOneQuery,
 );
 
 /// Every accounting mutation.
@@ -2339,4 +2341,5 @@ pub struct AccountingMutation(
     PaymentMutation,
     crate::graphql::budgets::BudgetMutation,
     crate::graphql::assets::AssetsMutation,
+    crate::graphql::expenses::ExpenseClaimMutation,
 );

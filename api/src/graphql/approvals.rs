@@ -430,6 +430,12 @@ async fn document_node(
         )
         .await?
         .map(|r| Node::PurchaseRequest(crate::graphql::purchasing::PurchaseRequest(r)))),
+        "ExpenseClaim" => Ok(load_one::<entity::accounting::expense_claim::Entity>(
+            ctx,
+            Some(request.document_id),
+        )
+        .await?
+        .map(|r| Node::ExpenseClaim(crate::graphql::expenses::ExpenseClaim(r)))),
         _ => resolve_node(
             ctx,
             &GlobalId::encode(&request.document_type, request.document_id),

@@ -31,6 +31,7 @@ use crate::graphql::audit::{self, AuditEntry, PersonalDataAccess};
 use crate::graphql::budgets::Budget;
 use crate::graphql::collab::{self, Attachment, Comment};
 use crate::graphql::events::Notification;
+use crate::graphql::expenses::ExpenseClaim;
 use crate::graphql::idp::{self, IdentityProvider};
 use crate::graphql::listing::{Cursor, SortKey, keyset_condition, ordering_name};
 use crate::graphql::org::{CostCentre, Employee, Location, OrgUnit, Party, Tag};
@@ -672,6 +673,8 @@ nodes! {
     Budget(Budget) for entity::accounting::budget::Entity,
     /// A fixed asset.
     FixedAsset(FixedAsset) for entity::accounting::fixed_asset::Entity,
+    /// An expense claim.
+    ExpenseClaim(ExpenseClaim) for entity::accounting::expense_claim::Entity,
     /// A bank statement line.
     BankTransaction(BankTransaction) for entity::accounting::bank_transaction::Entity,
     /// An organisation unit.

@@ -14,6 +14,7 @@ pub mod budgets;
 pub mod collab;
 pub mod core;
 pub mod events;
+pub mod expenses;
 pub mod identity;
 pub mod idp;
 pub mod listing;

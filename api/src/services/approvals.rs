@@ -833,7 +833,7 @@ pub async fn check_delegation(
 }
 
 /// The document types that go through approvals.
-pub const APPROVABLE: &[&str] = &["PurchaseRequest"];
+pub const APPROVABLE: &[&str] = &["PurchaseRequest", "ExpenseClaim"];
 
 /// Decides the pending approval of any approvable document (by global id) and moves the
 /// document on when the approval is complete: the one place that knows which service owns
@@ -861,6 +861,10 @@ pub async fn decide_document(
             tx.get_for_update::<entity::purchasing::purchase_request::Entity>(id)
                 .await?;
         }
+        "ExpenseClaim" => {
+            tx.get_for_update::<entity::accounting::expense_claim::Entity>(id)
+                .await?;
+        }
         other => {
             return Err(crate::error::AppError::internal(anyhow::anyhow!(
                 "no service owns approvable documents of type {other}"
@@ -874,6 +878,9 @@ pub async fn decide_document(
     match ty.as_str() {
         "PurchaseRequest" => {
             crate::services::purchasing::on_decided(tx, actor, id, outcome).await?
+        }
+        "ExpenseClaim" => {
+            crate::services::accounting::expenses::on_decided(tx, actor, id, outcome).await?
         }
         other => {
             return Err(crate::error::AppError::internal(anyhow::anyhow!(

@@ -987,3 +987,140 @@ async fn fixed_assets_depreciate_month_by_month_and_are_disposed() {
         "the accumulated depreciation left with the asset"
     );
 }
+
+#[tokio::test]
+async fn expense_claims_are_approved_by_others_posted_with_the_advance_netted_and_reimbursed() {
+    let app = shared();
+    let t = app.new_tenant().await;
+    let b = books(app, &t).await;
+    let (claimant_id, claimant) = app.add_user(&t, &[BuiltinRole::FinanceManager]).await;
+    let (_, approver) = app.add_user(&t, &[BuiltinRole::FinanceManager]).await;
+    let _ = claimant_id;
+    let rule = app
+        .gql(Some(&t.token), "mutation($i: CreateApprovalRuleInput!) { createApprovalRule(input: $i) { errors { code message } } }",
+            json!({"i": {"documentType": "ExpenseClaim", "name": "Expenses", "tiers": [{"name": "Finance", "approvers": [{"kind": "ROLE", "role": "finance_manager"}]}]}}))
+        .await
+        .ok();
+    assert_eq!(
+        rule.data()["createApprovalRule"]["errors"],
+        json!([]),
+        "{}",
+        rule.body
+    );
+    const CREATE: &str = "mutation($i: CreateExpenseClaimInput!) { createExpenseClaim(input: $i) { expenseClaim { id version status total amountOwed } errors { field code } } }";
+    let bad = app
+        .gql(Some(&claimant), CREATE, json!({"i": {"title": "Trip", "advance": "50000", "lines": [{"date": "2026-07-01", "description": "Taxi", "amount": "3000"}]}}))
+        .await
+        .ok();
+    assert_eq!(
+        bad.data()["createExpenseClaim"]["errors"][0]["field"],
+        json!(["advance"]),
+        "an advance beyond the total: {}",
+        bad.body
+    );
+    let made = app
+        .gql(Some(&claimant), CREATE, json!({"i": {"title": "Osaka trip", "advance": "10000", "lines": [
+            {"date": "2026-07-01", "description": "Shinkansen", "accountId": b.accounts["6040"], "amount": "27000"},
+            {"date": "2026-07-02", "description": "Hotel", "accountId": b.accounts["6040"], "amount": "12000"}]}}))
+        .await
+        .ok();
+    let claim = made.data()["createExpenseClaim"]["expenseClaim"].clone();
+    assert_eq!(dec(&claim["amountOwed"]), num("29000"), "{}", made.body);
+    let submitted = app
+        .gql(Some(&claimant), "mutation($i: ExpenseClaimTransitionInput!) { submitExpenseClaim(input: $i) { expenseClaim { status version } errors { code } } }",
+            json!({"i": {"id": claim["id"], "expectedVersion": claim["version"]}}))
+        .await
+        .ok();
+    assert_eq!(
+        submitted.data()["submitExpenseClaim"]["expenseClaim"]["status"],
+        "TO_APPROVE",
+        "{}",
+        submitted.body
+    );
+    const APPROVE: &str = "mutation($i: ApproveInput!) { approve(input: $i) { errors { code } } }";
+    let own = app
+        .gql(
+            Some(&claimant),
+            APPROVE,
+            json!({"i": {"documentId": claim["id"]}}),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        own.data()["approve"]["errors"][0]["code"],
+        "SELF_APPROVAL",
+        "{}",
+        own.body
+    );
+    const READ: &str = "query($id: ID!) { expenseClaim(id: $id) { status version journalEntry { total lines { account { code } debit credit } } } }";
+    let still = app
+        .gql(Some(&t.token), READ, json!({"id": claim["id"]}))
+        .await
+        .ok();
+    assert_eq!(
+        still.data()["expenseClaim"]["status"],
+        "TO_APPROVE",
+        "a refused approval changes nothing"
+    );
+    let early = app
+        .gql(Some(&t.token), "mutation($i: SettleExpenseClaimInput!) { postExpenseClaim(input: $i) { errors { code } } }",
+            json!({"i": {"id": claim["id"], "expectedVersion": still.data()["expenseClaim"]["version"], "date": "2026-07-05"}}))
+        .await
+        .ok();
+    assert_eq!(
+        early.data()["postExpenseClaim"]["errors"][0]["code"],
+        "ILLEGAL_TRANSITION",
+        "{}",
+        early.body
+    );
+    let ok = app
+        .gql(
+            Some(&approver),
+            APPROVE,
+            json!({"i": {"documentId": claim["id"]}}),
+        )
+        .await
+        .ok();
+    assert_eq!(ok.data()["approve"]["errors"], json!([]), "{}", ok.body);
+    let approved = app
+        .gql(Some(&t.token), READ, json!({"id": claim["id"]}))
+        .await
+        .ok();
+    assert_eq!(approved.data()["expenseClaim"]["status"], "APPROVED");
+    let posted = app
+        .gql(Some(&t.token), "mutation($i: SettleExpenseClaimInput!) { postExpenseClaim(input: $i) { expenseClaim { status version journalEntry { total lines { account { code } debit credit } } } errors { code } } }",
+            json!({"i": {"id": claim["id"], "expectedVersion": approved.data()["expenseClaim"]["version"], "date": "2026-07-05"}}))
+        .await
+        .ok();
+    let p = &posted.data()["postExpenseClaim"]["expenseClaim"];
+    assert_eq!(p["status"], "POSTED", "{}", posted.body);
+    assert_eq!(dec(&p["journalEntry"]["total"]), num("39000"));
+    let credits: Vec<(String, Decimal)> = p["journalEntry"]["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .filter(|l| dec(&l["credit"]) > Decimal::ZERO)
+        .map(|l| {
+            (
+                l["account"]["code"].as_str().unwrap_or("").to_owned(),
+                dec(&l["credit"]),
+            )
+        })
+        .collect();
+    assert_eq!(
+        credits,
+        [
+            ("1600".to_owned(), num("10000")),
+            ("2020".to_owned(), num("29000"))
+        ],
+        "the advance is netted"
+    );
+    let paid = app
+        .gql(Some(&t.token), "mutation($i: SettleExpenseClaimInput!) { reimburseExpenseClaim(input: $i) { expenseClaim { status paymentEntry { total } } errors { code } } }",
+            json!({"i": {"id": claim["id"], "expectedVersion": p["version"], "date": "2026-07-10", "journalId": b.journals["BNK"]}}))
+        .await
+        .ok();
+    let r = &paid.data()["reimburseExpenseClaim"]["expenseClaim"];
+    assert_eq!(r["status"], "PAID", "{}", paid.body);
+    assert_eq!(dec(&r["paymentEntry"]["total"]), num("29000"));
+}

@@ -691,6 +691,32 @@ async fn seed_accounting(tx: &entity::TenantTx, admin: Uuid) -> api::error::AppR
         },
     )
     .await?;
+    // And an expense claim of the administrator's (written directly: the seeding transaction
+    // acts as the platform, and claims are made by people).
+    {
+        use sea_orm::ActiveValue::Set;
+        let mut claim = entity::accounting::expense_claim::ActiveModel {
+            number: Set("EXP-SEED-1".into()),
+            claimant_user_id: Set(admin),
+            title: Set("Seed taxi".into()),
+            currency: Set("JPY".into()),
+            total: Set(2000.into()),
+            advance: Set(0.into()),
+            cost_centre_id: Set(None),
+            status: Set("draft".into()),
+            submitted_at: Set(None),
+            entry_id: Set(None),
+            payment_entry_id: Set(None),
+            archived_at: Set(None),
+            ..Default::default()
+        };
+        api::graphql::resource::stamp_new::<entity::accounting::expense_claim::Entity>(
+            &mut claim,
+            Some(admin),
+        )?;
+        tx.insert::<entity::accounting::expense_claim::Entity, _>(claim)
+            .await?;
+    }
     let csv = format!("date,amount,description\n{today},1000,Seed receipt\n");
     payments::import(tx, admin, bank.id, &csv)
         .await?

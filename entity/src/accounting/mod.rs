@@ -4,6 +4,8 @@
 pub mod account;
 pub mod bank_transaction;
 pub mod budget;
+pub mod expense_claim;
+pub mod expense_claim_line;
 pub mod fiscal_year;
 pub mod fixed_asset;
 pub mod invoice;
@@ -32,3 +34,5 @@ crate::tenant_scoped!(payment_allocation, "PaymentAllocation");
 crate::tenant_scoped!(bank_transaction, "BankTransaction");
 crate::tenant_scoped!(budget, "Budget");
 crate::tenant_scoped!(fixed_asset, "FixedAsset");
+crate::tenant_scoped!(expense_claim, "ExpenseClaim");
+crate::tenant_scoped!(expense_claim_line, "ExpenseClaimLine", unaudited);

@@ -16,6 +16,7 @@ pub mod assets;
 pub mod budgets;
 pub mod chart;
 pub mod demo;
+pub mod expenses;
 pub mod invoices;
 pub mod ledger;
 pub mod payments;
@@ -67,6 +68,8 @@ crate::error_codes! {
         AlreadyReconciled,
         /// The entry would take an account beyond its `STOP` budget.
         BudgetExceeded,
+        /// The transition is not allowed from the document's current state.
+        IllegalTransition,
     }
 }
 
