@@ -114,7 +114,7 @@ node_object! {
     /// conditions all hold applies; a document no rule matches is approved at submission. Needs
     /// `MANAGE_APPROVAL_RULES`.
     ApprovalRule(approval_rule) {
-        /// The document type governed: `PurchaseRequest`.
+        /// The document type governed: `PurchaseRequest` or `ExpenseClaim`.
         async fn document_type(&self) -> &str {
             &self.0.document_type
         }
@@ -204,7 +204,7 @@ order_field! {
 /// A new approval rule.
 #[derive(InputObject)]
 pub struct CreateApprovalRuleInput {
-    /// The document type governed: `PurchaseRequest`.
+    /// The document type governed: `PurchaseRequest` or `ExpenseClaim`.
     pub document_type: String,
     /// Display name, at most 200 characters.
     pub name: String,
