@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 use crate::auth::Permission;
 use crate::error::{AppError, AppResult, GqlResult, InputError};
-use crate::graphql::core::{ContextExt, GlobalId, load_one, settle};
+use crate::graphql::core::{ContextExt, GlobalId, db_err, load_one, settle};
 use crate::graphql::listing::{BoolFilter, DateFilter, DecimalFilter, IdFilter, TextFilter};
 use crate::graphql::org::{CostCentre, Party};
 use crate::graphql::scalars::Decimal;
@@ -946,7 +946,7 @@ fn text(
 }
 
 /// Whether the caller may post into the soft-locked period.
-fn finance_manager(ctx: &Context<'_>) -> bool {
+pub(crate) fn finance_manager(ctx: &Context<'_>) -> bool {
     ctx.session()
         .is_ok_and(|s| s.principal.can(Permission::ClosePeriods))
 }
@@ -1379,10 +1379,6 @@ impl LedgerQuery {
             problem: check.problem,
         })
     }
-}
-
-fn db_err(e: AppError) -> sea_orm::DbErr {
-    sea_orm::DbErr::Custom(format!("{e:?}"))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter};
 use crate::auth::Permission;
 use crate::error::{AppError, AppResult, GqlResult, InputError};
 use crate::graphql::core::{
-    ContextExt, GlobalId, Node, Page, PageArgs, Session, list, load_one, page_complexity,
+    ContextExt, GlobalId, Node, Page, PageArgs, Session, db_err, list, load_one, page_complexity,
     resolve_node, settle,
 };
 use crate::graphql::listing::{
@@ -407,10 +407,6 @@ node_object! {
                 .collect())
         }
     }
-}
-
-fn db_err(e: AppError) -> sea_orm::DbErr {
-    sea_orm::DbErr::Custom(format!("{e:?}"))
 }
 
 /// The document of an approval, for anyone who may read the approval (approvers need not hold

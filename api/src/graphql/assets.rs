@@ -8,9 +8,9 @@ use entity::accounting::{account, fixed_asset, journal_entry};
 use entity::org::cost_centre;
 
 use crate::auth::Permission;
-use crate::error::{AppError, GqlResult, InputError};
+use crate::error::{GqlResult, InputError};
 use crate::graphql::accounting::{Account, JournalEntry};
-use crate::graphql::core::{ContextExt, GlobalId, load_one, settle};
+use crate::graphql::core::{ContextExt, GlobalId, db_err, load_one, settle};
 use crate::graphql::listing::{DateFilter, DbEnum, DecimalFilter, TextFilter};
 use crate::graphql::org::CostCentre;
 use crate::graphql::scalars::Decimal;
@@ -60,10 +60,6 @@ pub struct DepreciationLine {
     pub book_value: Decimal,
     /// Whether this month's depreciation is posted.
     pub posted: bool,
-}
-
-fn db_err(e: AppError) -> sea_orm::DbErr {
-    sea_orm::DbErr::Custom(format!("{e:?}"))
 }
 
 node_object! {

@@ -6,9 +6,9 @@ use entity::accounting::{account, budget, fiscal_year};
 use entity::org::cost_centre;
 
 use crate::auth::Permission;
-use crate::error::{AppError, GqlResult};
+use crate::error::GqlResult;
 use crate::graphql::accounting::{Account, FiscalYear};
-use crate::graphql::core::{ContextExt, GlobalId, load_one};
+use crate::graphql::core::{ContextExt, GlobalId, db_err, load_one};
 use crate::graphql::listing::{DecimalFilter, IdFilter, TextFilter};
 use crate::graphql::org::CostCentre;
 use crate::graphql::scalars::Decimal;
@@ -131,10 +131,6 @@ pub struct BudgetPatch {
 resource! {
     entity: budget::Entity, node: Budget, one: budget, many: budgets, what: "budget",
     view: ViewBudgets, manage: ManageBudgets, query: BudgetQuery, mutation: BudgetMutation,
-}
-
-fn db_err(e: AppError) -> sea_orm::DbErr {
-    sea_orm::DbErr::Custom(format!("{e:?}"))
 }
 
 /// Budget versus actual.

@@ -274,7 +274,7 @@ async fn subject_filter(ctx: &Context<'_>, id: Option<&ID>) -> AppResult<Filter>
         .read(async |tx| {
             collab::subject(tx, principal, id)
                 .await
-                .map_err(|e| sea_orm::DbErr::Custom(format!("{e:?}")))
+                .map_err(crate::graphql::core::db_err)
         })
         .await?;
     Ok(found.map_or(Filter::Nothing, Filter::Subject))

@@ -131,6 +131,13 @@ impl Session {
     }
 }
 
+/// An application error inside a `TenantDb::read` unit of work, which speaks `DbErr`; the
+/// detail stays in the error for the log and is scrubbed from the response like any internal
+/// error.
+pub fn db_err(e: AppError) -> sea_orm::DbErr {
+    sea_orm::DbErr::Custom(format!("{e:?}"))
+}
+
 /// Ends a mutation's transaction: commits when the service succeeded, drops it (so nothing
 /// changes) when the input had problems. Returns the payload's two halves.
 pub async fn settle<T, C: OutputType>(

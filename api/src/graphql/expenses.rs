@@ -103,7 +103,7 @@ node_object! {
             let rows: Vec<expense_claim_line::Model> = ctx
                 .session()?
                 .db
-                .read(async |tx| expenses::lines(tx, id).await.map_err(|e| sea_orm::DbErr::Custom(format!("{e:?}"))))
+                .read(async |tx| expenses::lines(tx, id).await.map_err(crate::graphql::core::db_err))
                 .await?;
             let mut out = Vec::new();
             for l in rows {
@@ -294,7 +294,7 @@ impl ExpenseClaimMutation {
         input: SettleExpenseClaimInput,
     ) -> GqlResult<ExpenseClaimPostingPayload> {
         let session = ctx.authorize(Permission::PostJournalEntries)?;
-        let privileged = session.principal.can(Permission::ClosePeriods);
+        let privileged = crate::graphql::accounting::finance_manager(ctx);
         let tx = session.begin_write(ctx).await?;
         let date = input
             .date
@@ -331,7 +331,7 @@ impl ExpenseClaimMutation {
         input: SettleExpenseClaimInput,
     ) -> GqlResult<ExpenseClaimPostingPayload> {
         let session = ctx.authorize(Permission::ManagePayments)?;
-        let privileged = session.principal.can(Permission::ClosePeriods);
+        let privileged = crate::graphql::accounting::finance_manager(ctx);
         let tx = session.begin_write(ctx).await?;
         let date = input
             .date

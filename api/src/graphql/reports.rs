@@ -7,7 +7,7 @@ use entity::accounting::account;
 
 use crate::auth::Permission;
 use crate::error::{AppError, AppResult, GqlResult};
-use crate::graphql::core::{ContextExt, GlobalId};
+use crate::graphql::core::{ContextExt, GlobalId, db_err};
 use crate::services::accounting::reports::{
     self, AgedBalances, BalanceSheet, CashFlow, FinanceKpis, GeneralLedger, ProfitAndLoss,
     TaxSummary, TrialBalance,
@@ -23,10 +23,6 @@ fn period(from: NaiveDate, to: NaiveDate) -> AppResult<()> {
         ));
     }
     Ok(())
-}
-
-fn db_err(e: AppError) -> sea_orm::DbErr {
-    sea_orm::DbErr::Custom(format!("{e:?}"))
 }
 
 /// The statements and KPIs.

@@ -383,11 +383,7 @@ async fn catch_up(
             source: Some((SOURCE, asset.id)),
             closing: false,
         };
-        let mut p = P::default();
-        let Some(draft) = ledger::draft(tx, Some(actor), &input, "", &mut p).await? else {
-            return Ok(Err(about(asset, &month, p.into_errors())));
-        };
-        match ledger::post(tx, Some(actor), draft.id, may_pass_soft_lock, "").await? {
+        match ledger::record(tx, Some(actor), &input, may_pass_soft_lock).await? {
             Ok(entry) => entries.push(entry),
             Err(errors) => return Ok(Err(about(asset, &month, errors))),
         }
@@ -665,11 +661,7 @@ pub async fn dispose(
         source: Some((SOURCE, asset.id)),
         closing: false,
     };
-    let mut p = P::default();
-    let Some(draft) = ledger::draft(tx, Some(actor), &input, "", &mut p).await? else {
-        return Ok(Err(p.into_errors()));
-    };
-    let entry = match ledger::post(tx, Some(actor), draft.id, may_pass_soft_lock, "").await? {
+    let entry = match ledger::record(tx, Some(actor), &input, may_pass_soft_lock).await? {
         Ok(entry) => entry,
         Err(errors) => return Ok(Err(errors)),
     };

@@ -120,11 +120,7 @@ pub async fn books(tx: &TenantTx, admin: Uuid) -> AppResult<()> {
             source: None,
             closing: false,
         };
-        let mut p = super::P::default();
-        let draft = ledger::draft(tx, Some(admin), &input, "", &mut p)
-            .await?
-            .ok_or_else(|| fail::<Vec<_>>(narration)(p.into_errors()))?;
-        ledger::post(tx, Some(admin), draft.id, true, "")
+        ledger::record(tx, Some(admin), &input, true)
             .await?
             .map_err(fail(narration))
             .map(|e| e.id)

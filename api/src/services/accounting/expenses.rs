@@ -415,11 +415,7 @@ pub async fn post(
         source: Some(("ExpenseClaim", row.id)),
         closing: false,
     };
-    let mut p = super::P::default();
-    let Some(draft) = ledger::draft(tx, Some(actor), &input, "", &mut p).await? else {
-        return Ok(Err(p.into_errors()));
-    };
-    let entry = match ledger::post(tx, Some(actor), draft.id, privileged, "").await? {
+    let entry = match ledger::record(tx, Some(actor), &input, privileged).await? {
         Ok(e) => e,
         Err(e) => return Ok(Err(e)),
     };
@@ -499,11 +495,7 @@ pub async fn reimburse(
             source: Some(("ExpenseClaim", row.id)),
             closing: false,
         };
-        let mut p = super::P::default();
-        let Some(draft) = ledger::draft(tx, Some(actor), &input, "", &mut p).await? else {
-            return Ok(Err(p.into_errors()));
-        };
-        match ledger::post(tx, Some(actor), draft.id, privileged, "").await? {
+        match ledger::record(tx, Some(actor), &input, privileged).await? {
             Ok(e) => payment_entry = Some(e.id),
             Err(e) => return Ok(Err(e)),
         }

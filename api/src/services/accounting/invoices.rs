@@ -640,11 +640,7 @@ pub async fn post(
         source: Some(("Invoice", row.id)),
         closing: false,
     };
-    let mut p = P::default();
-    let Some(entry) = ledger::draft(tx, actor, &input, "", &mut p).await? else {
-        return Ok(Err(p.into_errors()));
-    };
-    let entry = match ledger::post(tx, actor, entry.id, may_pass_soft_lock, "").await? {
+    let entry = match ledger::record(tx, actor, &input, may_pass_soft_lock).await? {
         Ok(e) => e,
         Err(mut errors) => {
             // The ledger speaks of the entry's date; the document's is its issue date.

@@ -507,6 +507,22 @@ pub async fn post(
         .await?))
 }
 
+/// Writes an entry and posts it in one go, as every document does (invoices, payments, claims,
+/// depreciation, reversals, the closing): the problems are the draft's or the posting's, and
+/// either way the caller drops the transaction.
+pub async fn record(
+    tx: &TenantTx,
+    actor: Option<Uuid>,
+    input: &EntryIn,
+    may_pass_soft_lock: bool,
+) -> AppResult<Checked<journal_entry::Model>> {
+    let mut p = P::default();
+    let Some(entry) = draft(tx, actor, input, "", &mut p).await? else {
+        return Ok(Err(p.into_errors()));
+    };
+    post(tx, actor, entry.id, may_pass_soft_lock, "").await
+}
+
 /// The hash before the first entry of every tenant's chain.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -700,11 +716,7 @@ pub async fn reverse(
         source: None,
         closing: original.kind == "closing",
     };
-    let mut p = P::default();
-    let Some(entry) = draft(tx, actor, &input, "", &mut p).await? else {
-        return Ok(Err(p.into_errors()));
-    };
-    post(tx, actor, entry.id, may_pass_soft_lock, "").await
+    record(tx, actor, &input, may_pass_soft_lock).await
 }
 
 /// Discards a draft entry (archives it; it never had a number).
@@ -836,11 +848,7 @@ pub async fn close_year(
             source: None,
             closing: true,
         };
-        let mut p = P::default();
-        let Some(entry) = draft(tx, Some(actor), &input, "", &mut p).await? else {
-            return Ok(Err(p.into_errors()));
-        };
-        match post(tx, Some(actor), entry.id, true, "").await? {
+        match record(tx, Some(actor), &input, true).await? {
             Ok(e) => closing_entry = Some(e.id),
             Err(e) => return Ok(Err(e)),
         }

@@ -186,10 +186,7 @@ pub async fn record(
         source: Some(("Payment", id)),
         closing: false,
     };
-    let Some(draft) = ledger::draft(tx, Some(actor), &entry, "", &mut p).await? else {
-        return Ok(Err(p.into_errors()));
-    };
-    let posted = match ledger::post(tx, Some(actor), draft.id, may_pass_soft_lock, "").await? {
+    let posted = match ledger::record(tx, Some(actor), &entry, may_pass_soft_lock).await? {
         Ok(e) => e,
         Err(e) => return Ok(Err(e)),
     };
