@@ -184,6 +184,20 @@ pub fn generation(tenant: TenantId, name: &str) -> String {
     format!("g:t:{}:{name}", tenant.uuid())
 }
 
+/// The generation every tenant commit moves, whatever it wrote: what a cached whole response
+/// depends on (it may have read anything of the tenant's).
+pub const ANY_WRITE: &str = "*";
+
+/// A response-cache lookup: the stored value, when there is one at the current generations, and
+/// the stamp a freshly computed value is to be stored under (taken before computing it, so a
+/// write that lands meanwhile makes the stored value unreadable rather than stale).
+pub struct Lookup {
+    /// The generations read, joined.
+    pub stamp: String,
+    /// The value stored at exactly those generations.
+    pub value: Option<Vec<u8>>,
+}
+
 impl ReadCache {
     /// Wraps a store. `ttl` bounds how long any value lives; `retry_after` is how long the
     /// store is skipped after a failure.
@@ -300,10 +314,11 @@ impl ReadCache {
     /// Moves the tenant's generations `names` on (entity types or finer dependencies). A failure
     /// is remembered and retried before this process reads the store again.
     pub async fn invalidate(&self, tenant: TenantId, names: &[String]) {
-        let gens: Vec<String> = names.iter().map(|n| generation(tenant, n)).collect();
+        let mut gens: Vec<String> = names.iter().map(|n| generation(tenant, n)).collect();
         if gens.is_empty() || !self.enabled {
             return;
         }
+        gens.push(generation(tenant, ANY_WRITE));
         self.counters
             .invalidations
             .inc_by(u64::try_from(gens.len()).unwrap_or(0));
@@ -427,6 +442,39 @@ impl ReadCache {
             })
             .await?;
         Ok(found.remove(id))
+    }
+
+    /// Looks up one value stored under `key` (already tenant-qualified by the caller) at the
+    /// tenant's current generations `deps`. `None` when the cache is off, skipped or failed:
+    /// then nothing is to be stored either.
+    pub async fn lookup(&self, tenant: TenantId, deps: &[&str], key: &str) -> Option<Lookup> {
+        if !self.enabled || self.is_open() || !self.flush_pending().await {
+            self.counters.lookups.with_label_values(&["bypass"]).inc();
+            return None;
+        }
+        let gens: Vec<String> = deps.iter().map(|d| generation(tenant, d)).collect();
+        let (stamp, mut values) = self.answer(
+            "read",
+            self.store.get_versioned(&gens, &[key.to_owned()]).await,
+        )?;
+        let value = values.pop().flatten();
+        self.counters
+            .lookups
+            .with_label_values(&[if value.is_some() { "hit" } else { "miss" }])
+            .inc();
+        Some(Lookup { stamp, value })
+    }
+
+    /// Stores a value computed after [`ReadCache::lookup`] missed, under that lookup's stamp.
+    pub async fn store(&self, stamp: &str, key: &str, value: Vec<u8>) {
+        if self.is_open() {
+            return;
+        }
+        let stored = self
+            .store
+            .set_versioned(stamp, vec![(key.to_owned(), value)], self.ttl)
+            .await;
+        self.answer("write", stored);
     }
 
     /// Charges rate-limit buckets (see [`Cache::charge`]); `None` when the store was skipped

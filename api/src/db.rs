@@ -81,6 +81,10 @@ async fn open(settings: &Settings, as_app_role: bool) -> anyhow::Result<Database
         .acquire_timeout(Duration::from_millis(settings.database.acquire_timeout_ms))
         .connect_timeout(Duration::from_millis(settings.database.acquire_timeout_ms))
         .sqlx_logging(false)
+        // sqlx pings a pooled connection on every checkout by default: one more round trip on
+        // every transaction of every request. A connection in steady use is known to be alive;
+        // only one idle for a while is checked (a server or proxy may have dropped it).
+        .test_before_acquire_if_idle_for(Duration::from_secs(30))
         .map_sqlx_postgres_opts(move |o| {
             if as_app_role {
                 o.options([("role", migration::APP_ROLE)])

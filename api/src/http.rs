@@ -442,6 +442,16 @@ async fn execute(
         return error_response(req, refusal.code, &refusal.message);
     }
 
+    // A document seen before is not parsed again.
+    if gql.query.len() <= crate::state::MAX_KEPT_DOCUMENT {
+        if let Some(doc) = state.documents.get(&gql.query).await {
+            gql.set_parsed_query((*doc).clone());
+        } else if let Ok(doc) = gql.parsed_query() {
+            let doc = Arc::new(doc.clone());
+            state.documents.insert(gql.query.clone(), doc).await;
+        }
+    }
+
     // Limits the schema cannot enforce by itself, each with its own code.
     if let Ok(doc) = gql.parsed_query()
         && let Some((code, message)) = check_document(doc, &state.settings.limits)
@@ -455,35 +465,22 @@ async fn execute(
     }
 
     // GET may only carry queries (GraphQL over HTTP): a mutation must not be triggered by a link.
-    if req.method() == Method::GET {
-        let name = gql.operation_name.clone();
-        if let Ok(doc) = gql.parsed_query() {
-            let ty = match (&doc.operations, name) {
-                (DocumentOperations::Single(op), _) => Some(op.node.ty),
-                (DocumentOperations::Multiple(ops), Some(n)) => {
-                    ops.get(n.as_str()).map(|op| op.node.ty)
-                }
-                (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
-                    ops.values().next().map(|op| op.node.ty)
-                }
-                _ => None,
-            };
-            if matches!(
-                ty,
-                Some(OperationType::Mutation) | Some(OperationType::Subscription)
-            ) {
-                return error_response(
-                    req,
-                    ErrorCode::BadRequest,
-                    "only queries may be sent with GET; use POST",
-                )
-                .customize()
-                .with_status(StatusCode::METHOD_NOT_ALLOWED)
-                .insert_header((header::ALLOW, "POST"))
-                .respond_to(req)
-                .map_into_boxed_body();
-            }
-        }
+    if req.method() == Method::GET
+        && matches!(
+            operation_type(&mut gql),
+            Some(OperationType::Mutation) | Some(OperationType::Subscription)
+        )
+    {
+        return error_response(
+            req,
+            ErrorCode::BadRequest,
+            "only queries may be sent with GET; use POST",
+        )
+        .customize()
+        .with_status(StatusCode::METHOD_NOT_ALLOWED)
+        .insert_header((header::ALLOW, "POST"))
+        .respond_to(req)
+        .map_into_boxed_body();
     }
 
     // Introspection is for people exploring the schema. A request that asks for it without the
@@ -520,6 +517,41 @@ async fn execute(
     });
     if operator {
         gql = gql.data(crate::graphql::operator::PlatformOperator);
+    }
+    // A query sent with `"extensions": {"cache": true}` is answered from the response cache when
+    // the same principal sent the same query and variables before and nothing of the tenant's was
+    // written since: every tenant commit moves `ANY_WRITE` before it returns, so a cached answer
+    // is never older than the last write. A hit costs one rate-limit point.
+    let mut fill = None;
+    if let Some(s) = session.as_ref()
+        && gql.extensions.get("cache") == Some(&Value::Boolean(true))
+        && operation_type(&mut gql) == Some(OperationType::Query)
+    {
+        let key = response_key(&s.principal, &gql);
+        if let Some(found) = state
+            .cache
+            .lookup(s.principal.tenant, &[crate::cache::ANY_WRITE], &key)
+            .await
+        {
+            if let Some(body) = found.value {
+                let charge = crate::ratelimit::charge(state, &s.principal, 1).await;
+                if charge.is_none_or(|c| c.allowed) {
+                    state
+                        .metrics
+                        .observe_request(&operation, started.elapsed().as_secs_f64(), &[]);
+                    let mut out = HttpResponse::Ok();
+                    if let Some(charge) = charge {
+                        rate_limit_headers(&mut out, &charge);
+                    }
+                    return out
+                        .insert_header(("urakata-cache", "hit"))
+                        .content_type(response_media_type(req))
+                        .body(body);
+                }
+            } else {
+                fill = Some((found.stamp, key));
+            }
+        }
     }
     let reads = session
         .as_ref()
@@ -583,8 +615,10 @@ async fn execute(
     };
 
     // Personal data leaves only after its reads are logged.
+    let mut read_personal_data = false;
     if let Some((reads, db, principal)) = reads {
         let pending = reads.take();
+        read_personal_data = !pending.is_empty();
         if let Err(e) = crate::services::personal_data::flush(&db, &principal, &rid, pending).await
         {
             tracing::error!(error = ?e, "logging reads of personal data failed; withholding the response");
@@ -650,6 +684,14 @@ async fn execute(
             tracing::error!(error = ?e, "recording an idempotent response failed");
         }
     }
+    // Only a clean answer is kept, and never one that read personal data: each such read must
+    // be logged, which a cached answer would skip.
+    if let Some((stamp, key)) = fill
+        && codes.is_empty()
+        && !read_personal_data
+    {
+        state.cache.store(&stamp, &key, body.clone()).await;
+    }
     let mut out = HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::OK));
     if let Some(charge) = rate.get() {
         rate_limit_headers(&mut out, &charge);
@@ -675,19 +717,45 @@ fn rate_limit_headers(out: &mut actix_web::HttpResponseBuilder, charge: &crate::
 
 /// Whether the operation the request selects is a mutation.
 fn is_mutation(gql: &mut async_graphql::Request) -> bool {
+    operation_type(gql) == Some(OperationType::Mutation)
+}
+
+/// The type of the operation a request will run, when its document parses and names one.
+fn operation_type(gql: &mut async_graphql::Request) -> Option<OperationType> {
     let name = gql.operation_name.clone();
-    let Ok(doc) = gql.parsed_query() else {
-        return false;
-    };
-    let ty = match (&doc.operations, name) {
+    let doc = gql.parsed_query().ok()?;
+    match (&doc.operations, name) {
         (DocumentOperations::Single(op), _) => Some(op.node.ty),
         (DocumentOperations::Multiple(ops), Some(n)) => ops.get(n.as_str()).map(|op| op.node.ty),
         (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
             ops.values().next().map(|op| op.node.ty)
         }
         _ => None,
-    };
-    ty == Some(OperationType::Mutation)
+    }
+}
+
+/// The response-cache key of a query: the tenant, who asks and with which permissions, and the
+/// request itself. Keys are per principal because fields may show a principal their own data
+/// (their own payslip, their own personal data) that others with the same roles do not see.
+fn response_key(p: &auth::Principal, gql: &async_graphql::Request) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(p.actor_id.as_bytes());
+    h.update(p.key_id.map(|k| k.into_bytes()).unwrap_or_default());
+    for perm in &p.permissions {
+        h.update((*perm as u16).to_le_bytes());
+    }
+    h.update(b"\n");
+    h.update(gql.operation_name.as_deref().unwrap_or("").as_bytes());
+    h.update(b"\n");
+    h.update(gql.query.as_bytes());
+    h.update(b"\n");
+    h.update(serde_json::to_vec(&gql.variables).unwrap_or_default());
+    format!(
+        "t:{}:response:{}",
+        p.tenant.uuid(),
+        hex::encode(h.finalize())
+    )
 }
 
 /// Counts aliases (everywhere) and root mutation fields (per request) against the limits.

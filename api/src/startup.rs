@@ -61,6 +61,7 @@ impl Application {
             statements,
             storage: Arc::new(crate::storage::Storage::open(&settings_storage)?),
             bus,
+            documents: crate::state::document_cache(),
         };
         let app = Self::bind(state)?;
         crate::events::start(&app.state);

@@ -31,4 +31,18 @@ pub struct AppState {
     pub storage: Arc<crate::storage::Storage>,
     /// Where published domain events reach the subscriptions of every process.
     pub bus: Arc<crate::events::EventBus>,
+    /// Parsed GraphQL documents by their text. Clients send the same few documents over and
+    /// over, and parsing was the largest single cost of an answer from the response cache
+    /// (`scripts/bench`); a parsed document does not depend on who sent it.
+    pub documents:
+        moka::future::Cache<String, Arc<async_graphql::parser::types::ExecutableDocument>>,
+}
+
+/// Longest query text whose parsed document is kept.
+pub const MAX_KEPT_DOCUMENT: usize = 16 * 1024;
+
+/// The parsed-document cache of [`AppState::documents`].
+pub fn document_cache()
+-> moka::future::Cache<String, Arc<async_graphql::parser::types::ExecutableDocument>> {
+    moka::future::Cache::builder().max_capacity(2_000).build()
 }

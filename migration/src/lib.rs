@@ -33,6 +33,7 @@ mod m20261123_000019_accounting;
 mod m20261123_000020_budgets;
 mod m20261123_000021_fixed_assets;
 mod m20261123_000022_expense_claims;
+mod m20261123_000023_invoice_totals_index;
 
 pub use m20261123_000019_accounting::{ledger_guards, lift_ledger_guards, restore_ledger_guards};
 
@@ -69,6 +70,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000020_budgets::Migration),
             Box::new(m20261123_000021_fixed_assets::Migration),
             Box::new(m20261123_000022_expense_claims::Migration),
+            Box::new(m20261123_000023_invoice_totals_index::Migration),
         ]
     }
 }

@@ -350,7 +350,10 @@ impl<N: OutputType> Page<N> {
 
 /// One row of a page and its cursor. Its GraphQL name is the node's name plus `Edge`.
 pub struct PageEdge<N> {
-    cursor: String,
+    /// The ordering's name and the row's sort-key values: the cursor is encoded only when a
+    /// client selects it (most pages are read through `nodes`).
+    ordering: Arc<str>,
+    key: Vec<Value>,
     node: N,
 }
 
@@ -364,8 +367,10 @@ impl<N: OutputType> TypeName for PageEdge<N> {
 #[Object(name_type)]
 impl<N: OutputType> PageEdge<N> {
     /// Opaque cursor: pass it as `after` or `before` to continue from this row.
-    async fn cursor(&self) -> &str {
-        &self.cursor
+    async fn cursor(&self) -> GqlResult<String> {
+        Ok(Cursor::encode(&self.ordering, &self.key).ok_or_else(|| {
+            AppError::internal(anyhow::anyhow!("a sort key is null or not encodable"))
+        })?)
     }
     /// The row.
     async fn node(&self) -> &N {
@@ -552,29 +557,35 @@ where
     } else {
         (cursor.is_some(), has_more)
     };
-    let mut edges = Vec::with_capacity(rows.len());
-    for row in rows {
-        let values: Vec<Value> = keys
-            .iter()
-            .map(|k| row.get(k.column))
-            .chain(std::iter::once(row.get(id_col)))
-            .collect();
-        let cursor = Cursor::encode(&ordering, &values).ok_or_else(|| {
-            AppError::internal(anyhow::anyhow!(
-                "a sort key of {} is null or not encodable",
-                E::TYPE_NAME
-            ))
-        })?;
-        edges.push(PageEdge {
-            cursor,
+    let ordering: Arc<str> = ordering.into();
+    let edges: Vec<PageEdge<N>> = rows
+        .into_iter()
+        .map(|row| PageEdge {
+            ordering: ordering.clone(),
+            key: keys
+                .iter()
+                .map(|k| row.get(k.column))
+                .chain(std::iter::once(row.get(id_col)))
+                .collect(),
             node: wrap(row),
-        });
-    }
+        })
+        .collect();
+    let encode = |edge: Option<&PageEdge<N>>| -> AppResult<Option<String>> {
+        edge.map(|e| {
+            Cursor::encode(&ordering, &e.key).ok_or_else(|| {
+                AppError::internal(anyhow::anyhow!(
+                    "a sort key of {} is null or not encodable",
+                    E::TYPE_NAME
+                ))
+            })
+        })
+        .transpose()
+    };
     let page_info = PageInfo {
         has_next_page: has_next,
         has_previous_page: has_previous,
-        start_cursor: edges.first().map(|e| e.cursor.clone()),
-        end_cursor: edges.last().map(|e| e.cursor.clone()),
+        start_cursor: encode(edges.first())?,
+        end_cursor: encode(edges.last())?,
     };
     Ok(Page {
         edges,

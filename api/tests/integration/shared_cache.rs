@@ -177,6 +177,103 @@ async fn cached_values_never_cross_tenants_or_permission_sets() {
     assert_eq!(r.code(), "FORBIDDEN", "{}", r.body);
 }
 
+const WHOLE: &str = "{ employees(first: 3) { totalCount nodes { displayName orgUnit { name } } } invoiceTotals { currency documents untaxed } }";
+
+/// POSTs `WHOLE` asking for the response cache; returns the body and whether it was a hit.
+async fn cached_query(app: &TestApp, token: &str) -> (Value, bool) {
+    let r = app
+        .post(
+            &[("Authorization", &bearer(token))],
+            json!({"query": WHOLE, "extensions": {"cache": true}}),
+        )
+        .await;
+    let hit = r.headers.get("urakata-cache").is_some_and(|v| v == "hit");
+    (r.body, hit)
+}
+
+#[tokio::test]
+async fn whole_responses_are_cached_on_request_and_never_outlive_a_write() {
+    let app = shared();
+    let second = second_server();
+    let reader = second.as_ref().unwrap_or(app);
+    let t = app.new_tenant().await;
+
+    // Without the extension nothing is cached; with it the second answer is the first one.
+    let plain = app.gql(Some(&t.token), WHOLE, json!({})).await.ok();
+    let (first, hit) = cached_query(app, &t.token).await;
+    assert!(!hit, "the first request cannot be a hit");
+    assert_eq!(first["data"], plain.data().clone());
+    let (again, hit) = cached_query(reader, &t.token).await;
+    assert!(hit, "the repeat was computed again: {again}");
+    assert_eq!(again, first);
+
+    // The invoiced total is the sum of the stored totals of the posted customer invoices.
+    let listed = app
+        .gql(
+            Some(&t.token),
+            "{ invoices(first: 100, filter: {kind: {eq: CUSTOMER_INVOICE}, status: {in: [POSTED, REVERSED]}}) { nodes { amountUntaxed } } }",
+            json!({}),
+        )
+        .await
+        .ok();
+    let nodes = listed.data()["invoices"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .clone();
+    let sum: f64 = nodes
+        .iter()
+        .map(|n| {
+            n["amountUntaxed"]
+                .as_str()
+                .expect("decimal")
+                .parse::<f64>()
+                .expect("number")
+        })
+        .sum();
+    let totals = &first["data"]["invoiceTotals"];
+    assert_eq!(totals[0]["documents"], json!(nodes.len()), "{totals}");
+    assert_eq!(
+        totals[0]["untaxed"]
+            .as_str()
+            .expect("decimal")
+            .parse::<f64>()
+            .expect("number"),
+        sum
+    );
+
+    // Another member with other permissions never gets that answer.
+    let employee = app
+        .add_member(&t, &[api::auth::BuiltinRole::Employee])
+        .await;
+    let (theirs, hit) = cached_query(reader, &employee).await;
+    assert!(!hit, "a cached response crossed principals: {theirs}");
+
+    // A write anywhere in the tenant, on either process, ends every cached answer before the
+    // write returns.
+    let before = first["data"]["employees"]["totalCount"]
+        .as_i64()
+        .expect("count");
+    app.gql(
+        Some(&t.token),
+        "mutation { createEmployee(input: {employeeNumber: \"C-1\", familyName: \"Cache\", givenName: \"Buster\", workEmail: \"cache-buster@example.com\", hireDate: \"2026-04-01\"}) { employee { id } errors { code } } }",
+        json!({}),
+    )
+    .await
+    .ok();
+    let (after, hit) = cached_query(reader, &t.token).await;
+    assert!(!hit, "a cached response outlived a write: {after}");
+    assert_eq!(after["data"]["employees"]["totalCount"], json!(before + 1));
+
+    // Mutations are never answered from the cache.
+    let m = app
+        .post(
+            &[("Authorization", &bearer(&t.token))],
+            json!({"query": "mutation { createTag(input: {name: \"Twice\"}) { tag { id } } }", "extensions": {"cache": true}}),
+        )
+        .await;
+    assert!(m.headers.get("urakata-cache").is_none());
+}
+
 const CHEAP: &str = "{ serverVersion }";
 const SET_PLAN: &str = "mutation($i: SetTenantPlanInput!) { setTenantPlan(input: $i) { tenant { plan } errors { field code } } }";
 

@@ -971,3 +971,60 @@ pub async fn allocations_of(
 pub fn vanished(what: &str) -> AppError {
     AppError::internal(anyhow::anyhow!("{what} vanished"))
 }
+
+/// One currency's totals of a kind of document (see [`document_totals`]).
+#[derive(Debug, Clone, sea_orm::FromQueryResult)]
+pub struct DocumentTotals {
+    /// ISO 4217 code.
+    pub currency: String,
+    /// How many documents.
+    pub documents: i64,
+    /// Sum of the lines' quantity times unit price (net of tax).
+    pub untaxed: Option<Decimal>,
+    /// Sum of the tax.
+    pub tax: Option<Decimal>,
+    /// Sum of the totals.
+    pub total: Option<Decimal>,
+    /// Sum of what was settled.
+    pub paid: Option<Decimal>,
+}
+
+/// Totals of the posted documents of `kind` (credited ones included: they were issued), per
+/// currency, over issue dates `from..=to` (either end open). Posting stores each document's
+/// totals in the same transaction that writes its lines, and they never change afterwards, so
+/// this reads one index range of `invoices` instead of every line.
+pub async fn document_totals(
+    tx: &TenantTx,
+    kind: &str,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> AppResult<Vec<DocumentTotals>> {
+    use invoice::Column as C;
+    use sea_orm::QuerySelect;
+    let mut rows = tx
+        .rows::<invoice::Entity, DocumentTotals>(tx.select::<invoice::Entity>().refine(|q| {
+            let mut q = q
+                .select_only()
+                .column(C::Currency)
+                // Counting a column the covering index holds keeps the scan index-only (`id` is
+                // not in it).
+                .column_as(C::AmountTotal.count(), "documents")
+                .column_as(C::AmountUntaxed.sum(), "untaxed")
+                .column_as(C::AmountTax.sum(), "tax")
+                .column_as(C::AmountTotal.sum(), "total")
+                .column_as(C::AmountPaid.sum(), "paid")
+                .filter(C::Kind.eq(kind))
+                .filter(C::Status.is_in(["posted", "reversed"]))
+                .group_by(C::Currency);
+            if let Some(from) = from {
+                q = q.filter(C::IssueDate.gte(from));
+            }
+            if let Some(to) = to {
+                q = q.filter(C::IssueDate.lte(to));
+            }
+            q
+        }))
+        .await?;
+    rows.sort_by(|a, b| a.currency.cmp(&b.currency));
+    Ok(rows)
+}
