@@ -1910,9 +1910,7 @@ impl DocumentQuery {
             .into_iter()
             .map(|r| {
                 let money = |d: Option<rust_decimal::Decimal>| {
-                    let mut d = d.unwrap_or_default().round_dp(2);
-                    d.rescale(acc::currency_decimals(&r.currency));
-                    Decimal(d)
+                    Decimal(acc::shown_money(d.unwrap_or_default(), &r.currency))
                 };
                 InvoiceTotals {
                     documents: r.documents,

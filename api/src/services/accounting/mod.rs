@@ -96,6 +96,14 @@ pub fn currency_decimals(currency: &str) -> u32 {
     }
 }
 
+/// An aggregated amount as it is shown: summed in SQL (on SQLite through `f64`, hence exact only
+/// to the cent), written with exactly its currency's decimals.
+pub fn shown_money(amount: Decimal, currency: &str) -> Decimal {
+    let mut d = amount.round_dp(2);
+    d.rescale(currency_decimals(currency));
+    d
+}
+
 /// Rounds an amount to its currency's minor unit, half away from zero.
 pub fn round_money(amount: Decimal, currency: &str) -> Decimal {
     amount.round_dp_with_strategy(

@@ -89,9 +89,7 @@ impl Books {
     }
 
     fn money(&self, d: Decimal) -> Dec {
-        let mut d = exact(d);
-        d.rescale(super::currency_decimals(&self.currency));
-        Dec(d)
+        Dec(super::shown_money(d, &self.currency))
     }
 
     fn node(&self, id: Uuid) -> Option<Account> {
