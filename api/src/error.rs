@@ -235,6 +235,7 @@ pub type GqlResult<T> = async_graphql::Result<T>;
     params(crate::services::accounting::AccountingErrorCode)
 ))]
 #[graphql(concrete(name = "CollabError", params(crate::services::collab::CollabErrorCode)))]
+#[graphql(concrete(name = "HrError", params(crate::services::hr::HrErrorCode)))]
 #[graphql(concrete(
     name = "ApprovalError",
     params(crate::services::approvals::ApprovalErrorCode)

@@ -122,6 +122,8 @@ permissions! {
         ViewAttendance,
         /// Correct attendance and manage leave allocations.
         ManageAttendance,
+        /// Record check-ins and check-outs for anyone (time clocks and devices).
+        RecordTimeEvents,
         /// Approve leave requests.
         ApproveLeave,
         /// Read payroll runs and payslips of everyone.
@@ -362,6 +364,7 @@ impl BuiltinRole {
                 ManageRecruiting,
                 ViewAttendance,
                 ManageAttendance,
+                RecordTimeEvents,
                 ApproveLeave,
                 ViewPayroll,
                 ViewPerformance,
@@ -376,6 +379,7 @@ impl BuiltinRole {
                 ManageRecruiting,
                 ViewAttendance,
                 ManageAttendance,
+                RecordTimeEvents,
                 ViewPerformance,
             ],
             BuiltinRole::PayrollAdmin => &[

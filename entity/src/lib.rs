@@ -8,6 +8,7 @@
 pub mod access;
 pub mod accounting;
 pub mod audit;
+pub mod hr;
 pub mod kernel;
 pub mod org;
 pub mod platform;

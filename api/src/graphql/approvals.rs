@@ -114,7 +114,7 @@ node_object! {
     /// conditions all hold applies; a document no rule matches is approved at submission. Needs
     /// `MANAGE_APPROVAL_RULES`.
     ApprovalRule(approval_rule) {
-        /// The document type governed: `PurchaseRequest` or `ExpenseClaim`.
+        /// The document type governed: `PurchaseRequest`, `ExpenseClaim` or `LeaveRequest`.
         async fn document_type(&self) -> &str {
             &self.0.document_type
         }
@@ -204,7 +204,7 @@ order_field! {
 /// A new approval rule.
 #[derive(InputObject)]
 pub struct CreateApprovalRuleInput {
-    /// The document type governed: `PurchaseRequest` or `ExpenseClaim`.
+    /// The document type governed: `PurchaseRequest`, `ExpenseClaim` or `LeaveRequest`.
     pub document_type: String,
     /// Display name, at most 200 characters.
     pub name: String,
@@ -432,6 +432,12 @@ async fn document_node(
         )
         .await?
         .map(|r| Node::ExpenseClaim(crate::graphql::expenses::ExpenseClaim(r)))),
+        "LeaveRequest" => Ok(load_one::<entity::hr::leave_request::Entity>(
+            ctx,
+            Some(request.document_id),
+        )
+        .await?
+        .map(|r| Node::LeaveRequest(crate::graphql::leave::LeaveRequest(r)))),
         _ => resolve_node(
             ctx,
             &GlobalId::encode(&request.document_type, request.document_id),

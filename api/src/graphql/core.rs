@@ -27,12 +27,15 @@ use crate::graphql::accounting::{
 use crate::graphql::approvals::{self, ApprovalDelegation, ApprovalRequest, ApprovalRule};
 use crate::graphql::apps::{self, ApiKey, App};
 use crate::graphql::assets::FixedAsset;
+use crate::graphql::attendance::{AttendanceDay, OvertimeRequest, TimeEvent};
 use crate::graphql::audit::{self, AuditEntry, PersonalDataAccess};
 use crate::graphql::budgets::Budget;
 use crate::graphql::collab::{self, Attachment, Comment};
 use crate::graphql::events::Notification;
 use crate::graphql::expenses::ExpenseClaim;
+use crate::graphql::hr::{EmploymentContract, Holiday, LeaveAllocation, LeaveType, WorkSchedule};
 use crate::graphql::idp::{self, IdentityProvider};
+use crate::graphql::leave::LeaveRequest;
 use crate::graphql::listing::{Cursor, SortKey, keyset_condition, ordering_name};
 use crate::graphql::org::{CostCentre, Employee, Location, OrgUnit, Party, Tag};
 use crate::graphql::persisted::PersistedOperation;
@@ -57,6 +60,8 @@ pub struct Session {
     /// The shared read cache (rows by id, through [`ByIdLoader`]).
     pub cache: Arc<crate::cache::ReadCache>,
     loaders: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
+    /// The caller's own employee record, looked up once per request when a read needs it.
+    own_employee: tokio::sync::OnceCell<Option<Uuid>>,
 }
 
 impl Session {
@@ -68,7 +73,42 @@ impl Session {
             cache,
             reads: Arc::default(),
             loaders: Mutex::new(HashMap::new()),
+            own_employee: tokio::sync::OnceCell::new(),
         }
+    }
+
+    /// The employee record linked to the calling user (`None` for apps and for users without
+    /// one), looked up on first use and kept for the rest of the request.
+    pub async fn own_employee(&self) -> AppResult<Option<Uuid>> {
+        if self.principal.kind != crate::auth::PrincipalKind::User {
+            return Ok(None);
+        }
+        let user = self.principal.actor_id;
+        self.own_employee
+            .get_or_try_init(|| async {
+                self.db
+                    .read(async |tx| {
+                        use entity::org::employee;
+                        use sea_orm::ColumnTrait;
+                        Ok(tx
+                            .one(
+                                tx.select::<employee::Entity>()
+                                    .refine(|q| q.filter(employee::Column::UserId.eq(user))),
+                            )
+                            .await?
+                            .map(|e| e.id))
+                    })
+                    .await
+                    .map_err(AppError::from)
+            })
+            .await
+            .copied()
+    }
+
+    /// The caller's own employee record if [`Session::own_employee`] looked it up already in
+    /// this request; the synchronous visibility checks use it.
+    pub fn own_employee_loaded(&self) -> Option<Uuid> {
+        self.own_employee.get().copied().flatten()
     }
 
     /// The by-id loader of entity `E`, created on first use and shared for the rest of the
@@ -693,6 +733,24 @@ nodes! {
     FixedAsset(FixedAsset) for entity::accounting::fixed_asset::Entity,
     /// An expense claim.
     ExpenseClaim(ExpenseClaim) for entity::accounting::expense_claim::Entity,
+    /// A work schedule.
+    WorkSchedule(WorkSchedule) for entity::hr::work_schedule::Entity,
+    /// A holiday.
+    Holiday(Holiday) for entity::hr::holiday::Entity,
+    /// A leave type.
+    LeaveType(LeaveType) for entity::hr::leave_type::Entity,
+    /// A leave allocation.
+    LeaveAllocation(LeaveAllocation) for entity::hr::leave_allocation::Entity,
+    /// An employment contract.
+    EmploymentContract(EmploymentContract) for entity::hr::employment_contract::Entity,
+    /// A time event.
+    TimeEvent(TimeEvent) for entity::hr::time_event::Entity,
+    /// An attendance day.
+    AttendanceDay(AttendanceDay) for entity::hr::attendance_day::Entity,
+    /// An overtime request.
+    OvertimeRequest(OvertimeRequest) for entity::hr::overtime_request::Entity,
+    /// A leave request.
+    LeaveRequest(LeaveRequest) for entity::hr::leave_request::Entity,
     /// A bank statement line.
     BankTransaction(BankTransaction) for entity::accounting::bank_transaction::Entity,
     /// An organisation unit.

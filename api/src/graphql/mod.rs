@@ -9,14 +9,17 @@ pub mod accounting;
 pub mod approvals;
 pub mod apps;
 pub mod assets;
+pub mod attendance;
 pub mod audit;
 pub mod budgets;
 pub mod collab;
 pub mod core;
 pub mod events;
 pub mod expenses;
+pub mod hr;
 pub mod identity;
 pub mod idp;
+pub mod leave;
 pub mod listing;
 pub mod numbering;
 pub mod operator;
@@ -57,6 +60,7 @@ pub struct QueryRoot(
     approvals::ApprovalsQuery,
     purchasing::PurchaseRequestQuery,
     accounting::AccountingQuery,
+    hr::HrQuery,
     webhooks::WebhookDeliveryListQuery,
     persisted::PersistedOperationQuery,
     events::NotificationListQuery,
@@ -85,6 +89,7 @@ pub struct MutationRoot(
     approvals::ApprovalsMutation,
     purchasing::PurchasingMutation,
     accounting::AccountingMutation,
+    hr::HrMutation,
     events::NotificationMutation,
     persisted::PersistedOperationMutation,
 );

@@ -316,6 +316,14 @@ pub trait Resource:
     fn may_see(_session: &crate::graphql::core::Session, _row: &Self::Model) -> bool {
         true
     }
+
+    /// Loads what [`Resource::visible`] and [`Resource::may_see`] need beyond the session
+    /// (such as the caller's own employee record), before either is called.
+    fn prepare(
+        _session: &crate::graphql::core::Session,
+    ) -> impl Future<Output = AppResult<()>> + Send {
+        async { Ok(()) }
+    }
 }
 
 /// An entity with the shared create, update, archive and restore mutations.
@@ -427,6 +435,7 @@ pub async fn list<R: Resource>(
         .map(|f| f.condition(&mut Budget::default()))
         .transpose()?;
     let archived_col = column::<R>("archived_at")?;
+    R::prepare(session).await?;
     let scope = R::visible(session);
     list_sorted::<R, _>(
         ctx,
@@ -456,6 +465,7 @@ pub async fn list<R: Resource>(
 /// The by-id query of a resource (archived rows included: a link to one still resolves).
 pub async fn get<R: Resource>(ctx: &Context<'_>, id: &ID) -> AppResult<Option<R::Node>> {
     let session = R::authorize(ctx)?;
+    R::prepare(session).await?;
     Ok(load_one::<R>(ctx, GlobalId::decode_for::<R>(id))
         .await?
         .filter(|row| R::may_see(session, row))
@@ -502,6 +512,7 @@ async fn target<R: Editable>(
     expected: i32,
 ) -> AppResult<R::Model> {
     let uuid = GlobalId::decode_for::<R>(id).ok_or(AppError::NotFound(R::TYPE_NAME))?;
+    R::prepare(session).await?;
     // A row the caller may not see answers like a missing one (no version, no existence).
     let row = tx
         .get_for_update::<R>(uuid)

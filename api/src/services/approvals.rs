@@ -833,7 +833,7 @@ pub async fn check_delegation(
 }
 
 /// The document types that go through approvals.
-pub const APPROVABLE: &[&str] = &["PurchaseRequest", "ExpenseClaim"];
+pub const APPROVABLE: &[&str] = &["PurchaseRequest", "ExpenseClaim", "LeaveRequest"];
 
 /// Decides the pending approval of any approvable document (by global id) and moves the
 /// document on when the approval is complete: the one place that knows which service owns
@@ -865,6 +865,14 @@ pub async fn decide_document(
             tx.get_for_update::<entity::accounting::expense_claim::Entity>(id)
                 .await?;
         }
+        "LeaveRequest" => {
+            // Leave is checked under the employee's lock, which comes first.
+            if let Some(r) = tx.get::<entity::hr::leave_request::Entity>(id).await? {
+                crate::services::hr::lock_employee(tx, r.employee_id).await?;
+            }
+            tx.get_for_update::<entity::hr::leave_request::Entity>(id)
+                .await?;
+        }
         other => {
             return Err(crate::error::AppError::internal(anyhow::anyhow!(
                 "no service owns approvable documents of type {other}"
@@ -882,6 +890,7 @@ pub async fn decide_document(
         "ExpenseClaim" => {
             crate::services::accounting::expenses::on_decided(tx, actor, id, outcome).await?
         }
+        "LeaveRequest" => crate::services::hr::leave::on_decided(tx, actor, id, outcome).await?,
         other => {
             return Err(crate::error::AppError::internal(anyhow::anyhow!(
                 "no service owns approvable documents of type {other}"

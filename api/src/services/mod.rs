@@ -7,6 +7,7 @@ pub mod approvals;
 pub mod apps;
 pub mod collab;
 pub mod demo;
+pub mod hr;
 pub mod idempotency;
 pub mod idp;
 pub mod notifications;

@@ -40,11 +40,15 @@ pub enum DocumentType {
     Ticket,
     /// Contracts.
     Contract,
+    /// Employment contracts.
+    EmploymentContract,
+    /// Leave requests.
+    LeaveRequest,
 }
 
 impl DocumentType {
     /// Every document type.
-    pub const ALL: [DocumentType; 10] = [
+    pub const ALL: [DocumentType; 12] = [
         DocumentType::Invoice,
         DocumentType::Bill,
         DocumentType::CreditNote,
@@ -55,6 +59,8 @@ impl DocumentType {
         DocumentType::PurchaseOrder,
         DocumentType::Ticket,
         DocumentType::Contract,
+        DocumentType::EmploymentContract,
+        DocumentType::LeaveRequest,
     ];
 
     /// The stored key (`invoice`, `journal_entry`, ...).
@@ -70,6 +76,8 @@ impl DocumentType {
             DocumentType::PurchaseOrder => "purchase_order",
             DocumentType::Ticket => "ticket",
             DocumentType::Contract => "contract",
+            DocumentType::EmploymentContract => "employment_contract",
+            DocumentType::LeaveRequest => "leave_request",
         }
     }
 
@@ -86,6 +94,8 @@ impl DocumentType {
             DocumentType::PurchaseOrder => "PO-{YYYY}-{SEQ:6}",
             DocumentType::Ticket => "TKT-{SEQ:7}",
             DocumentType::Contract => "CTR-{YYYY}-{SEQ:4}",
+            DocumentType::EmploymentContract => "EC-{YYYY}-{SEQ:5}",
+            DocumentType::LeaveRequest => "LV-{YYYY}-{SEQ:6}",
         }
     }
 }

@@ -62,6 +62,17 @@ pub fn test_settings() -> Settings {
     s.webhooks.max_attempts = 3;
     s.webhooks.timeout_seconds = 2;
     s.webhooks.disable_after_failures = 6;
+    // The default plan with room for the schema-driven isolation test, which sends every query
+    // and mutation of the schema as one user within a minute or so (the rate-limit tests use
+    // the tiny plan below).
+    s.rate_limits.plans.insert(
+        "standard".into(),
+        api::config::PlanLimits {
+            tenant_per_minute: 10_000_000,
+            user_per_minute: 2_000_000,
+            api_key_per_minute: 2_000_000,
+        },
+    );
     // A plan small enough to exhaust in a test (tenants are put on it one at a time).
     s.rate_limits.plans.insert(
         "tiny".into(),
@@ -310,6 +321,9 @@ impl TestApp {
             seed_org_core(tx, first).await?;
             seed_workflow(tx, admin.expect("an administrator")).await?;
             seed_accounting(tx, admin.expect("an administrator")).await?;
+            if let Some(first) = first {
+                seed_hr(tx, admin.expect("an administrator"), first).await?;
+            }
             Ok(())
         })
         .await
@@ -721,6 +735,157 @@ async fn seed_accounting(tx: &entity::TenantTx, admin: Uuid) -> api::error::AppR
     payments::import(tx, admin, bank.id, &csv)
         .await?
         .map_err(|e| api::error::AppError::BadRequest(format!("{e:?}")))?;
+    Ok(())
+}
+
+/// One row of every HR node type, so the isolation test covers them: a schedule, a holiday, a
+/// leave type and allocation, a running contract, a time event, an attendance day, an overtime
+/// request and a leave request, all for the first employee.
+async fn seed_hr(tx: &entity::TenantTx, admin: Uuid, employee: Uuid) -> api::error::AppResult<()> {
+    use api::graphql::core::GlobalId;
+    use api::graphql::hr::{
+        ContractType, CreateEmploymentContractInput, CreateHolidayInput,
+        CreateLeaveAllocationInput, CreateLeaveTypeInput, CreateWorkScheduleInput,
+    };
+    use api::graphql::resource::{create_valid, stamp_new};
+    use entity::hr::{
+        attendance_day, employment_contract, holiday, leave_allocation, leave_request, leave_type,
+        overtime_request, time_event, work_schedule,
+    };
+    use sea_orm::ActiveValue::Set;
+    let date = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).expect("date");
+    let time = |h| chrono::NaiveTime::from_hms_opt(h, 0, 0).expect("time");
+    let schedule = create_valid::<work_schedule::Entity>(
+        tx,
+        &CreateWorkScheduleInput {
+            code: "SEED".into(),
+            name: "Seed day".into(),
+            start_time: time(9),
+            end_time: time(18),
+            break_minutes: None,
+            daily_minutes: None,
+            grace_minutes: None,
+            half_day_minutes: None,
+            weekdays: None,
+        },
+    )
+    .await?;
+    create_valid::<holiday::Entity>(
+        tx,
+        &CreateHolidayInput {
+            date: date(2026, 1, 1),
+            name: "New Year's Day".into(),
+        },
+    )
+    .await?;
+    let kind = create_valid::<leave_type::Entity>(
+        tx,
+        &CreateLeaveTypeInput {
+            code: "SEED".into(),
+            name: "Seed leave".into(),
+            paid: None,
+            requires_allocation: None,
+            allow_negative: None,
+            half_day_allowed: None,
+            max_consecutive_days: None,
+            statutory_accrual: None,
+        },
+    )
+    .await?;
+    create_valid::<leave_allocation::Entity>(
+        tx,
+        &CreateLeaveAllocationInput {
+            employee_id: GlobalId::of::<entity::org::employee::Entity>(employee),
+            leave_type_id: GlobalId::of::<leave_type::Entity>(kind.id),
+            valid_from: date(2026, 4, 1),
+            valid_to: None,
+            days: api::graphql::scalars::Decimal(10.into()),
+            note: None,
+        },
+    )
+    .await?;
+    let contract = create_valid::<employment_contract::Entity>(
+        tx,
+        &CreateEmploymentContractInput {
+            employee_id: GlobalId::of::<entity::org::employee::Entity>(employee),
+            contract_type: ContractType::Permanent,
+            start_date: date(2020, 4, 1),
+            end_date: None,
+            trial_end: None,
+            wage_type: None,
+            wage: api::graphql::scalars::Decimal(300_000.into()),
+            work_schedule_id: GlobalId::of::<work_schedule::Entity>(schedule.id),
+            renewal_of_id: None,
+        },
+    )
+    .await?;
+    let mut running: employment_contract::ActiveModel = contract.into();
+    running.status = Set("running".into());
+    tx.update::<employment_contract::Entity, _>(running).await?;
+    let at = chrono::Utc::now() - chrono::Duration::days(30);
+    let mut ev = time_event::ActiveModel {
+        employee_id: Set(employee),
+        kind: Set("in".into()),
+        occurred_at: Set(at),
+        work_date: Set(at.date_naive()),
+        source: Set("manual".into()),
+        remote: Set(false),
+        archived_at: Set(None),
+        ..Default::default()
+    };
+    stamp_new::<time_event::Entity>(&mut ev, Some(admin))?;
+    tx.insert::<time_event::Entity, _>(ev).await?;
+    let mut day = attendance_day::ActiveModel {
+        employee_id: Set(employee),
+        work_date: Set(at.date_naive()),
+        work_schedule_id: Set(Some(schedule.id)),
+        status: Set("present".into()),
+        first_in: Set(Some(at)),
+        last_out: Set(None),
+        worked_minutes: Set(0),
+        late_minutes: Set(0),
+        overtime_minutes: Set(0),
+        holiday_minutes: Set(0),
+        remote: Set(false),
+        source: Set("events".into()),
+        validated: Set(false),
+        note: Set(None),
+        archived_at: Set(None),
+        ..Default::default()
+    };
+    stamp_new::<attendance_day::Entity>(&mut day, Some(admin))?;
+    tx.insert::<attendance_day::Entity, _>(day).await?;
+    let mut ot = overtime_request::ActiveModel {
+        employee_id: Set(employee),
+        requester_user_id: Set(admin),
+        work_date: Set(at.date_naive()),
+        planned_minutes: Set(60),
+        reason: Set("Seed".into()),
+        status: Set("requested".into()),
+        decided_by: Set(None),
+        decided_at: Set(None),
+        archived_at: Set(None),
+        ..Default::default()
+    };
+    stamp_new::<overtime_request::Entity>(&mut ot, Some(admin))?;
+    tx.insert::<overtime_request::Entity, _>(ot).await?;
+    let mut lv = leave_request::ActiveModel {
+        number: Set("LV-SEED-1".into()),
+        employee_id: Set(employee),
+        requester_user_id: Set(admin),
+        leave_type_id: Set(kind.id),
+        from_date: Set(date(2026, 8, 3)),
+        to_date: Set(date(2026, 8, 3)),
+        half: Set("none".into()),
+        days: Set(1.into()),
+        reason: Set(None),
+        status: Set("draft".into()),
+        submitted_at: Set(None),
+        archived_at: Set(None),
+        ..Default::default()
+    };
+    stamp_new::<leave_request::Entity>(&mut lv, Some(admin))?;
+    tx.insert::<leave_request::Entity, _>(lv).await?;
     Ok(())
 }
 

@@ -23,6 +23,7 @@ mod errors;
 mod events;
 mod graphql;
 mod health;
+mod hr;
 mod idempotency;
 mod identity;
 mod idp;

@@ -1,0 +1,143 @@
+//! The working-day calendar: which days an employee is expected to work.
+//!
+//! A day is a working day when a running or ended contract covers it, the contract's schedule
+//! includes its weekday, and it is not a holiday. Schedules, wages and structures live on the
+//! contract rather than the employee record, so a past period recomputes with what applied then.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{Datelike, NaiveDate};
+use entity::TenantTx;
+use entity::hr::{employment_contract, holiday, work_schedule};
+use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+use crate::error::AppResult;
+
+/// One day of an employee's calendar.
+#[derive(Clone, Debug)]
+pub struct Day {
+    /// The date.
+    pub date: NaiveDate,
+    /// The contract covering it, if any.
+    pub contract: Option<Uuid>,
+    /// The schedule of that contract.
+    pub schedule: Option<work_schedule::Model>,
+    /// A holiday.
+    pub holiday: bool,
+    /// A working day: covered, on the schedule's weekdays and not a holiday.
+    pub working: bool,
+}
+
+/// Whether a schedule applies on a date's weekday.
+pub fn on_weekday(schedule: &work_schedule::Model, date: NaiveDate) -> bool {
+    let iso = date.weekday().number_from_monday();
+    schedule
+        .weekdays
+        .chars()
+        .any(|c| c.to_digit(10) == Some(iso))
+}
+
+/// The contracts that count for the calendar (running or ended), overlapping the range.
+pub async fn contracts_in(
+    tx: &TenantTx,
+    employee: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<employment_contract::Model>> {
+    use employment_contract::Column as C;
+    Ok(tx
+        .all(tx.select::<employment_contract::Entity>().refine(|q| {
+            q.filter(C::EmployeeId.eq(employee))
+                .filter(C::Status.is_in(["running", "ended"]))
+                .filter(C::StartDate.lte(to))
+                .filter(
+                    sea_orm::Condition::any()
+                        .add(C::EndDate.is_null())
+                        .add(C::EndDate.gte(from)),
+                )
+                .order_by_asc(C::StartDate)
+        }))
+        .await?)
+}
+
+/// The holidays in a range.
+pub async fn holidays(
+    tx: &TenantTx,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<BTreeSet<NaiveDate>> {
+    Ok(tx
+        .all(tx.select::<holiday::Entity>().refine(|q| {
+            q.filter(holiday::Column::Date.between(from, to))
+                .filter(holiday::Column::ArchivedAt.is_null())
+        }))
+        .await?
+        .into_iter()
+        .map(|h| h.date)
+        .collect())
+}
+
+/// An employee's calendar over a range (at most a few months: one row per day).
+pub async fn days(
+    tx: &TenantTx,
+    employee: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<Day>> {
+    let contracts = contracts_in(tx, employee, from, to).await?;
+    let ids: Vec<Uuid> = contracts.iter().map(|c| c.work_schedule_id).collect();
+    let schedules: HashMap<Uuid, work_schedule::Model> = tx
+        .get_many::<work_schedule::Entity>(&ids)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    let off = holidays(tx, from, to).await?;
+    let mut out = Vec::new();
+    for date in from.iter_days().take_while(|d| *d <= to) {
+        let contract = contracts
+            .iter()
+            .rev()
+            .find(|c| c.start_date <= date && c.end_date.is_none_or(|e| date <= e));
+        let schedule = contract.and_then(|c| schedules.get(&c.work_schedule_id).cloned());
+        let holiday = off.contains(&date);
+        let working = !holiday && schedule.as_ref().is_some_and(|s| on_weekday(s, date));
+        out.push(Day {
+            date,
+            contract: contract.map(|c| c.id),
+            schedule,
+            holiday,
+            working,
+        });
+    }
+    Ok(out)
+}
+
+/// The working days of an employee in a range.
+pub async fn working_days(
+    tx: &TenantTx,
+    employee: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<NaiveDate>> {
+    Ok(days(tx, employee, from, to)
+        .await?
+        .into_iter()
+        .filter(|d| d.working)
+        .map(|d| d.date)
+        .collect())
+}
+
+/// The first day of a date's month.
+pub fn month_start(date: NaiveDate) -> NaiveDate {
+    date.with_day(1).unwrap_or(date)
+}
+
+/// The last day of a date's month.
+pub fn month_end(date: NaiveDate) -> NaiveDate {
+    month_start(date)
+        .checked_add_months(chrono::Months::new(1))
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(date)
+}
