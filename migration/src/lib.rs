@@ -35,6 +35,7 @@ mod m20261123_000021_fixed_assets;
 mod m20261123_000022_expense_claims;
 mod m20261123_000023_invoice_totals_index;
 mod m20261124_000024_hr_time_and_leave;
+mod m20261124_000025_hr_payroll;
 
 pub use m20261123_000019_accounting::{ledger_guards, lift_ledger_guards, restore_ledger_guards};
 
@@ -73,6 +74,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000022_expense_claims::Migration),
             Box::new(m20261123_000023_invoice_totals_index::Migration),
             Box::new(m20261124_000024_hr_time_and_leave::Migration),
+            Box::new(m20261124_000025_hr_payroll::Migration),
         ]
     }
 }

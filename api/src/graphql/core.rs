@@ -38,6 +38,10 @@ use crate::graphql::idp::{self, IdentityProvider};
 use crate::graphql::leave::LeaveRequest;
 use crate::graphql::listing::{Cursor, SortKey, keyset_condition, ordering_name};
 use crate::graphql::org::{CostCentre, Employee, Location, OrgUnit, Party, Tag};
+use crate::graphql::payroll::{
+    PayrollRun, Payslip, SalaryComponent, SalaryStructure, SalaryStructureAssignment,
+    SalaryStructureComponent, SocialInsuranceEnrolment, WithholdingTaxBracket,
+};
 use crate::graphql::persisted::PersistedOperation;
 use crate::graphql::purchasing::PurchaseRequest;
 use crate::graphql::resource::{Resource, resource_node};
@@ -751,6 +755,22 @@ nodes! {
     OvertimeRequest(OvertimeRequest) for entity::hr::overtime_request::Entity,
     /// A leave request.
     LeaveRequest(LeaveRequest) for entity::hr::leave_request::Entity,
+    /// A social-insurance enrolment.
+    SocialInsuranceEnrolment(SocialInsuranceEnrolment) for entity::hr::social_insurance_enrolment::Entity,
+    /// A row of the withholding tax table.
+    WithholdingTaxBracket(WithholdingTaxBracket) for entity::hr::withholding_tax_bracket::Entity,
+    /// A salary component.
+    SalaryComponent(SalaryComponent) for entity::hr::salary_component::Entity,
+    /// A salary structure.
+    SalaryStructure(SalaryStructure) for entity::hr::salary_structure::Entity,
+    /// A component of a salary structure.
+    SalaryStructureComponent(SalaryStructureComponent) for entity::hr::salary_structure_component::Entity,
+    /// A salary structure assignment.
+    SalaryStructureAssignment(SalaryStructureAssignment) for entity::hr::salary_structure_assignment::Entity,
+    /// A payroll run.
+    PayrollRun(PayrollRun) for entity::hr::payroll_run::Entity,
+    /// A payslip.
+    Payslip(Payslip) for entity::hr::payslip::Entity,
     /// A bank statement line.
     BankTransaction(BankTransaction) for entity::accounting::bank_transaction::Entity,
     /// An organisation unit.

@@ -884,6 +884,7 @@ pub struct HrQuery(
     HrSettingsQuery,
     crate::graphql::attendance::AttendanceQuery,
     crate::graphql::leave::LeaveQuery,
+    crate::graphql::payroll::PayrollQuery,
 );
 
 /// Every HR mutation.
@@ -898,4 +899,5 @@ pub struct HrMutation(
     HrSettingsMutation,
     crate::graphql::attendance::AttendanceMutation,
     crate::graphql::leave::LeaveMutation,
+    crate::graphql::payroll::PayrollMutation,
 );

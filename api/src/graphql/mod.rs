@@ -24,6 +24,7 @@ pub mod listing;
 pub mod numbering;
 pub mod operator;
 pub mod org;
+pub mod payroll;
 pub mod persisted;
 pub mod platform;
 pub mod purchasing;

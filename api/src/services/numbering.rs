@@ -44,11 +44,13 @@ pub enum DocumentType {
     EmploymentContract,
     /// Leave requests.
     LeaveRequest,
+    /// Payroll runs.
+    PayrollRun,
 }
 
 impl DocumentType {
     /// Every document type.
-    pub const ALL: [DocumentType; 12] = [
+    pub const ALL: [DocumentType; 13] = [
         DocumentType::Invoice,
         DocumentType::Bill,
         DocumentType::CreditNote,
@@ -61,6 +63,7 @@ impl DocumentType {
         DocumentType::Contract,
         DocumentType::EmploymentContract,
         DocumentType::LeaveRequest,
+        DocumentType::PayrollRun,
     ];
 
     /// The stored key (`invoice`, `journal_entry`, ...).
@@ -78,6 +81,7 @@ impl DocumentType {
             DocumentType::Contract => "contract",
             DocumentType::EmploymentContract => "employment_contract",
             DocumentType::LeaveRequest => "leave_request",
+            DocumentType::PayrollRun => "payroll_run",
         }
     }
 
@@ -96,6 +100,7 @@ impl DocumentType {
             DocumentType::Contract => "CTR-{YYYY}-{SEQ:4}",
             DocumentType::EmploymentContract => "EC-{YYYY}-{SEQ:5}",
             DocumentType::LeaveRequest => "LV-{YYYY}-{SEQ:6}",
+            DocumentType::PayrollRun => "PRL-{YYYY}-{SEQ:4}",
         }
     }
 }

@@ -819,6 +819,7 @@ async fn seed_hr(tx: &entity::TenantTx, admin: Uuid, employee: Uuid) -> api::err
         },
     )
     .await?;
+    let contract_id = contract.id;
     let mut running: employment_contract::ActiveModel = contract.into();
     running.status = Set("running".into());
     tx.update::<employment_contract::Entity, _>(running).await?;
@@ -886,6 +887,146 @@ async fn seed_hr(tx: &entity::TenantTx, admin: Uuid, employee: Uuid) -> api::err
     };
     stamp_new::<leave_request::Entity>(&mut lv, Some(admin))?;
     tx.insert::<leave_request::Entity, _>(lv).await?;
+    seed_payroll(tx, admin, employee, contract_id).await
+}
+
+/// One row of every payroll node type, for the first employee.
+async fn seed_payroll(
+    tx: &entity::TenantTx,
+    admin: Uuid,
+    employee: Uuid,
+    contract: Uuid,
+) -> api::error::AppResult<()> {
+    use api::graphql::core::GlobalId;
+    use api::graphql::payroll::*;
+    use api::graphql::resource::{create_valid, stamp_new};
+    use api::graphql::scalars::Decimal as D;
+    use api::services::hr::payroll::ComponentCalc;
+    use entity::hr::{
+        payroll_run, payslip, salary_component, salary_structure, salary_structure_assignment,
+        salary_structure_component, social_insurance_enrolment, withholding_tax_bracket,
+    };
+    use sea_orm::ActiveValue::Set;
+    let date = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).expect("date");
+    let emp = GlobalId::of::<entity::org::employee::Entity>(employee);
+    create_valid::<social_insurance_enrolment::Entity>(
+        tx,
+        &CreateSocialInsuranceEnrolmentInput {
+            employee_id: emp.clone(),
+            scheme: InsuranceScheme::Health,
+            effective_from: date(2020, 4, 1),
+            standard_monthly_remuneration: Some(D(300_000.into())),
+        },
+    )
+    .await?;
+    create_valid::<withholding_tax_bracket::Entity>(
+        tx,
+        &CreateWithholdingTaxBracketInput {
+            valid_from: date(2026, 1, 1),
+            tax_column: None,
+            dependents: None,
+            lower: D(0.into()),
+            upper: D(88_000.into()),
+            amount: D(0.into()),
+        },
+    )
+    .await?;
+    let component = create_valid::<salary_component::Entity>(
+        tx,
+        &CreateSalaryComponentInput {
+            code: "BASE".into(),
+            name: "Base pay".into(),
+            kind: ComponentKind::Earning,
+            calc: ComponentCalc::Formula,
+            amount: None,
+            formula: Some("base".into()),
+            sequence: None,
+            rounding: None,
+            taxable: None,
+            in_overtime_base: None,
+            in_insurance_base: None,
+            account_id: None,
+        },
+    )
+    .await?;
+    let structure = create_valid::<salary_structure::Entity>(
+        tx,
+        &CreateSalaryStructureInput {
+            code: "SEED".into(),
+            name: "Seed structure".into(),
+        },
+    )
+    .await?;
+    create_valid::<salary_structure_component::Entity>(
+        tx,
+        &CreateSalaryStructureComponentInput {
+            structure_id: GlobalId::of::<salary_structure::Entity>(structure.id),
+            component_id: GlobalId::of::<salary_component::Entity>(component.id),
+        },
+    )
+    .await?;
+    create_valid::<salary_structure_assignment::Entity>(
+        tx,
+        &CreateSalaryStructureAssignmentInput {
+            employee_id: emp,
+            structure_id: GlobalId::of::<salary_structure::Entity>(structure.id),
+            from_date: date(2020, 4, 1),
+            to_date: None,
+            amounts: None,
+            dependents: None,
+            tax_column: None,
+        },
+    )
+    .await?;
+    let zero = rust_decimal::Decimal::ZERO;
+    let mut run = payroll_run::ActiveModel {
+        number: Set("PRL-SEED-1".into()),
+        period_start: Set(date(2020, 4, 1)),
+        period_end: Set(date(2020, 4, 30)),
+        pay_date: Set(date(2020, 4, 25)),
+        status: Set("computed".into()),
+        employees: Set(1),
+        gross_total: Set(zero),
+        deductions_total: Set(zero),
+        net_total: Set(zero),
+        entry_id: Set(None),
+        reversal_entry_id: Set(None),
+        archived_at: Set(None),
+        ..Default::default()
+    };
+    stamp_new::<payroll_run::Entity>(&mut run, Some(admin))?;
+    let run = tx.insert::<payroll_run::Entity, _>(run).await?;
+    let mut slip = payslip::ActiveModel {
+        run_id: Set(run.id),
+        employee_id: Set(employee),
+        contract_id: Set(contract),
+        structure_id: Set(structure.id),
+        period_start: Set(date(2020, 4, 1)),
+        pay_date: Set(date(2020, 4, 25)),
+        working_days: Set(21),
+        payment_days: Set(21.into()),
+        unpaid_days: Set(zero),
+        absent_days: Set(zero),
+        overtime_minutes: Set(0),
+        holiday_minutes: Set(0),
+        gross: Set(zero),
+        taxable: Set(zero),
+        social_insurance: Set(zero),
+        income_tax: Set(zero),
+        deductions: Set(zero),
+        net: Set(zero),
+        ytd_gross: Set(zero),
+        ytd_taxable: Set(zero),
+        ytd_social_insurance: Set(zero),
+        ytd_income_tax: Set(zero),
+        ytd_net: Set(zero),
+        status: Set("draft".into()),
+        published_at: Set(None),
+        archived_at: Set(None),
+        ..Default::default()
+    };
+    stamp_new::<payslip::Entity>(&mut slip, Some(admin))?;
+    tx.insert::<payslip::Entity, _>(slip).await?;
     Ok(())
 }
 

@@ -30,6 +30,7 @@ mod idp;
 mod isolation;
 mod numbering;
 mod operator;
+mod payroll;
 mod personal_data;
 mod schema;
 mod schema_isolation;

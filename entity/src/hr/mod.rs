@@ -1,4 +1,4 @@
-//! HR: employment contracts, schedules, attendance, overtime and leave.
+//! HR: employment contracts, schedules, attendance, overtime, leave and payroll.
 
 pub mod attendance_day;
 pub mod employment_contract;
@@ -9,7 +9,17 @@ pub mod leave_ledger_entry;
 pub mod leave_request;
 pub mod leave_type;
 pub mod overtime_request;
+pub mod payroll_run;
+pub mod payroll_settings;
+pub mod payslip;
+pub mod payslip_line;
+pub mod salary_component;
+pub mod salary_structure;
+pub mod salary_structure_assignment;
+pub mod salary_structure_component;
+pub mod social_insurance_enrolment;
 pub mod time_event;
+pub mod withholding_tax_bracket;
 pub mod work_schedule;
 
 // Time events are an append-only raw log (a device may send thousands a day); the attendance
@@ -29,3 +39,38 @@ crate::tenant_scoped!(leave_type, "LeaveType");
 crate::tenant_scoped!(leave_allocation, "LeaveAllocation");
 crate::tenant_scoped!(leave_request, "LeaveRequest");
 crate::tenant_scoped!(leave_ledger_entry, "LeaveLedgerEntry", unaudited);
+crate::tenant_scoped!(payroll_settings, "PayrollSettings");
+crate::tenant_scoped!(
+    social_insurance_enrolment,
+    "SocialInsuranceEnrolment",
+    sensitive = ["standard_monthly_remuneration", "insured_number"]
+);
+crate::tenant_scoped!(withholding_tax_bracket, "WithholdingTaxBracket");
+crate::tenant_scoped!(salary_component, "SalaryComponent");
+crate::tenant_scoped!(salary_structure, "SalaryStructure");
+crate::tenant_scoped!(salary_structure_component, "SalaryStructureComponent");
+crate::tenant_scoped!(
+    salary_structure_assignment,
+    "SalaryStructureAssignment",
+    sensitive = ["amounts"]
+);
+crate::tenant_scoped!(payroll_run, "PayrollRun");
+crate::tenant_scoped!(
+    payslip,
+    "Payslip",
+    sensitive = [
+        "gross",
+        "taxable",
+        "social_insurance",
+        "income_tax",
+        "deductions",
+        "net",
+        "ytd_gross",
+        "ytd_taxable",
+        "ytd_social_insurance",
+        "ytd_income_tax",
+        "ytd_net"
+    ]
+);
+// Payslip lines are written with their payslip and read only through its guarded resolver.
+crate::tenant_scoped!(payslip_line, "PayslipLine", unaudited);

@@ -660,6 +660,41 @@ pub async fn reverse(
     reason: Option<String>,
     may_pass_soft_lock: bool,
 ) -> AppResult<Checked<journal_entry::Model>> {
+    reverse_entry(tx, actor, id, date, reason, may_pass_soft_lock, None).await
+}
+
+/// Reverses the posted entry of a document, by the document's own service (a payroll run being
+/// cancelled): the entry must belong to that very document, and the reversal belongs to it too.
+pub async fn reverse_for_source(
+    tx: &TenantTx,
+    actor: Option<Uuid>,
+    id: Uuid,
+    date: NaiveDate,
+    reason: Option<String>,
+    may_pass_soft_lock: bool,
+    source: (&'static str, Uuid),
+) -> AppResult<Checked<journal_entry::Model>> {
+    reverse_entry(
+        tx,
+        actor,
+        id,
+        date,
+        reason,
+        may_pass_soft_lock,
+        Some(source),
+    )
+    .await
+}
+
+async fn reverse_entry(
+    tx: &TenantTx,
+    actor: Option<Uuid>,
+    id: Uuid,
+    date: NaiveDate,
+    reason: Option<String>,
+    may_pass_soft_lock: bool,
+    source: Option<(&'static str, Uuid)>,
+) -> AppResult<Checked<journal_entry::Model>> {
     let Some(original) = tx.get_for_update::<journal_entry::Entity>(id).await? else {
         return Ok(refuse("id", E::NotFound, "no such journal entry"));
     };
@@ -670,7 +705,8 @@ pub async fn reverse(
             "only a posted entry is reversed; discard a draft",
         ));
     }
-    if original.source_type.is_some() {
+    let owner = original.source_type.as_deref().zip(original.source_id);
+    if owner.is_some() && owner != source {
         return Ok(refuse(
             "id",
             E::InUse,
@@ -713,7 +749,7 @@ pub async fn reverse(
             })
             .collect(),
         reversal_of: Some(id),
-        source: None,
+        source,
         closing: original.kind == "closing",
     };
     record(tx, actor, &input, may_pass_soft_lock).await

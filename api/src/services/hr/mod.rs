@@ -15,6 +15,8 @@ pub mod contracts;
 pub mod formula;
 pub mod leave;
 pub mod overtime;
+pub mod payroll;
+pub mod payroll_setup;
 pub mod setup;
 pub mod time;
 
@@ -67,6 +69,18 @@ crate::error_codes! {
         NoRule,
         /// Only the requester (or HR) may do this.
         NotRequester,
+        /// A salary-component formula does not parse or evaluate.
+        InvalidFormula,
+        /// Working days of the period are not validated yet.
+        AttendanceUnvalidated,
+        /// The period has a payroll run already.
+        AlreadyRun,
+        /// Deductions exceed the gross pay.
+        NegativeNet,
+        /// The withholding tax table has no row for the pay.
+        NoTaxBracket,
+        /// The accounting date is locked (or no fiscal year covers it).
+        PeriodLocked,
     }
 }
 

@@ -669,6 +669,16 @@ pub async fn reopen(tx: &TenantTx, scope: &Scope) -> AppResult<Checked<Validatio
     let mut out = Validation::default();
     for emp in employees_in(tx, scope).await? {
         super::lock_employee(tx, emp.id).await?;
+        if super::payroll::paid_on(tx, emp.id, scope.from, scope.to).await? {
+            return Ok(refuse(
+                "from",
+                E::Locked,
+                format!(
+                    "{} was paid for these days; cancel the payroll run first",
+                    emp.employee_number
+                ),
+            ));
+        }
         use attendance_day::Column as A;
         let rows = tx
             .all(tx.select::<attendance_day::Entity>().refine(|q| {
