@@ -208,7 +208,10 @@ async fn fill(tx: &TenantTx, admin: Option<Uuid>) -> AppResult<()> {
     parties_and_sites(tx).await?;
     approvals(tx, admin).await?;
     match admin {
-        Some(admin) => crate::services::accounting::demo::books(tx, admin).await,
+        Some(admin) => {
+            crate::services::hr::demo::setup(tx, admin).await?;
+            crate::services::accounting::demo::books(tx, admin).await
+        }
         None => Ok(()),
     }
 }

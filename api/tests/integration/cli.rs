@@ -41,6 +41,19 @@ impl Cli {
         cmd.output().expect("run urakata")
     }
 
+    /// A connection to the command's database (as the application role on PostgreSQL).
+    async fn db(&self) -> sea_orm::DatabaseConnection {
+        let mut s = api::config::Settings::default();
+        for (k, v) in &self.env {
+            match k.as_str() {
+                "DATABASE_URL" => s.database.url = Some(v.clone().into()),
+                "URAKATA_DATABASE__SQLITE_PATH" => s.database.sqlite_path = v.into(),
+                _ => {}
+            }
+        }
+        api::db::connect(&s).await.expect("connect")
+    }
+
     fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args, &[]);
         assert!(
@@ -128,6 +141,41 @@ async fn seed_demo_is_idempotent() {
     assert_eq!(first, second, "the second run finds the same demo tenant");
     let token = cli.ok(&["token"]);
     assert_eq!(token.trim().split('.').count(), 3);
+    // The demo's HR: validated attendance, two published payroll runs, and books whose chain
+    // still verifies with the runs' entries in it.
+    let tenant: uuid::Uuid = first
+        .split(['(', ')'])
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no tenant id in {first}"));
+    let db = cli.db().await;
+    let tx = entity::TenantTx::begin(&db, entity::TenantId(tenant))
+        .await
+        .expect("tx");
+    use entity::hr::{attendance_day, payroll_run};
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let validated = tx
+        .count(
+            tx.select::<attendance_day::Entity>()
+                .refine(|q| q.filter(attendance_day::Column::Validated.eq(true))),
+        )
+        .await
+        .expect("count");
+    assert!(validated >= 60 * 40, "{validated} validated days");
+    let runs = tx
+        .count(
+            tx.select::<payroll_run::Entity>()
+                .refine(|q| q.filter(payroll_run::Column::Status.eq("published"))),
+        )
+        .await
+        .expect("count");
+    assert_eq!(runs, 2);
+    let chain = api::services::accounting::ledger::verify_chain(&tx)
+        .await
+        .expect("verify");
+    assert!(chain.valid, "the demo ledger verifies");
+    tx.rollback().await.ok();
+    db.close().await.ok();
 }
 
 #[tokio::test]

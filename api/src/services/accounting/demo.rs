@@ -326,9 +326,10 @@ pub async fn books(tx: &TenantTx, admin: Uuid) -> AppResult<()> {
                 pay(false, bill, bill.due_date, bill.amount_total).await?;
             }
         }
-        // Salaries on the 25th, withholdings paid over on the 10th of the next month.
+        // Salaries on the 25th, withholdings paid over on the 10th of the next month; the last
+        // two complete months come from payroll runs instead (below).
         let payday = day(25);
-        if payday < today {
+        if payday < today && month < crate::services::hr::demo::months_ago(2) {
             entry(
                 payday,
                 &format!("Salaries {}", month.format("%Y-%m")),
@@ -423,6 +424,32 @@ pub async fn books(tx: &TenantTx, admin: Uuid) -> AppResult<()> {
         .await?
         .map_err(fail("bank statement"))?;
     payments::auto_reconcile(tx, admin, bank.id).await?;
+
+    // Payroll for the last two complete months (before a year closes, so the runs land in open
+    // periods): net pay from the bank on the pay date, withholdings paid over on the 10th.
+    for run in crate::services::hr::demo::payroll(tx, admin).await? {
+        entry(
+            run.pay_date,
+            &format!("Net pay of {}", run.number),
+            vec![
+                LineIn::new(acc("2020"), run.net_total, Decimal::ZERO),
+                LineIn::new(acc("1020"), Decimal::ZERO, run.net_total),
+            ],
+        )
+        .await?;
+        let remit = run.pay_date + Duration::days(16);
+        if remit < today {
+            entry(
+                remit,
+                &format!("Withholdings of {} paid over", run.number),
+                vec![
+                    LineIn::new(acc("2200"), run.deductions_total, Decimal::ZERO),
+                    LineIn::new(acc("1020"), Decimal::ZERO, run.deductions_total),
+                ],
+            )
+            .await?;
+        }
+    }
 
     // The previous fiscal year, closed.
     if let Some(fy) = previous

@@ -12,6 +12,7 @@
 
 pub mod calendar;
 pub mod contracts;
+pub mod demo;
 pub mod formula;
 pub mod leave;
 pub mod overtime;

@@ -366,6 +366,18 @@ async fn write_day(
     }
 }
 
+/// Writes a day's row as validated history (the demo tenant's past months).
+pub(crate) async fn write_validated(
+    tx: &TenantTx,
+    employee: Uuid,
+    day: &Day,
+    m: &Minutes,
+    remote: bool,
+) -> AppResult<()> {
+    write_day(tx, None, employee, day, m, remote, "events", None, true).await?;
+    Ok(())
+}
+
 /// A day recorded or corrected by hand.
 pub struct ManualDay<'a> {
     /// The status; derived from the times when not given.
