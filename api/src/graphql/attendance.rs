@@ -556,8 +556,22 @@ async fn resolve_event(
         },
     };
     let mine = Some(employee) == own;
-    if !mine {
+    let clock = session.principal.can(Permission::RecordTimeEvents);
+    if !mine && !clock {
         session.principal.require(Permission::RecordTimeEvents)?;
+    }
+    // One's own check-in happens now: a time given by the app may differ by a few minutes (a
+    // phone's clock, a retry), not more. Past times are recorded by HR or a time clock.
+    if mine
+        && !clock
+        && let Some(at) = input.occurred_at
+        && (at - Utc::now()).num_minutes().abs() > 5
+    {
+        return Ok(refuse(
+            "occurredAt",
+            HrErrorCode::Invalid,
+            "your own check-ins and check-outs are recorded as they happen; HR records past times",
+        ));
     }
     let source = match (session.principal.kind, mine) {
         (PrincipalKind::App, _) => TimeEventSource::Device,

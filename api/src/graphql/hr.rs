@@ -785,16 +785,21 @@ impl HrSettingsMutation {
         let current = crate::services::hr::settings(&tx).await?;
         crate::services::access::check_version(current.version, input.expected_version)?;
         let mut p = crate::graphql::resource::Problems::<HrErrorCode>::default();
+        // A 36 agreement may be stricter than the Labour Standards Act, never looser (art. 36).
         let minutes = [
-            ("overtimeMonthLimit", input.overtime_month_limit),
-            ("overtimeYearLimit", input.overtime_year_limit),
-            ("specialMonthMax", input.special_month_max),
-            ("specialYearMax", input.special_year_max),
-            ("specialAverageMax", input.special_average_max),
+            ("overtimeMonthLimit", input.overtime_month_limit, 45 * 60),
+            ("overtimeYearLimit", input.overtime_year_limit, 360 * 60),
+            ("specialMonthMax", input.special_month_max, 100 * 60),
+            ("specialYearMax", input.special_year_max, 720 * 60),
+            ("specialAverageMax", input.special_average_max, 80 * 60),
         ];
-        for (path, v) in minutes {
-            if v.is_some_and(|v| !(1..=527_040).contains(&v)) {
-                p.row(path, HrErrorCode::Invalid, "1 minute to a year");
+        for (path, v, max) in minutes {
+            if v.is_some_and(|v| !(1..=max).contains(&v)) {
+                p.row(
+                    path,
+                    HrErrorCode::Invalid,
+                    format!("1 to {max} minutes (the statutory maximum)"),
+                );
             }
         }
         if input
@@ -805,9 +810,13 @@ impl HrSettingsMutation {
         }
         if input
             .special_months_max
-            .is_some_and(|v| !(0..=12).contains(&v))
+            .is_some_and(|v| !(0..=6).contains(&v))
         {
-            p.row("specialMonthsMax", HrErrorCode::Invalid, "0 to 12");
+            p.row(
+                "specialMonthsMax",
+                HrErrorCode::Invalid,
+                "0 to 6 (the statutory maximum)",
+            );
         }
         if input
             .agreement_year_start_month

@@ -299,7 +299,6 @@ impl LeaveWriteMutation {
     ) -> GqlResult<AccrueLeavePayload> {
         let session = ctx.authorize(Permission::ManageAttendance)?;
         let tx = session.begin_write(ctx).await?;
-        let as_of = as_of.unwrap_or_else(|| Utc::now().date_naive());
         let out = leave::accrue(&tx, session.principal.actor_id, as_of).await?;
         let (granted, errors) = settle(tx, out).await?;
         Ok(AccrueLeavePayload { granted, errors })

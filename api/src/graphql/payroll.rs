@@ -645,17 +645,17 @@ node_object! {
         async fn employees(&self) -> i32 {
             self.0.employees
         }
-        /// Σ gross pay.
-        async fn gross_total(&self) -> Decimal {
-            Decimal(self.0.gross_total)
+        /// Σ gross pay (needs `VIEW_PAY`: with few payslips a total is someone's pay).
+        async fn gross_total(&self, ctx: &Context<'_>) -> GqlResult<Option<Decimal>> {
+            Ok(ctx.session()?.principal.can(Permission::ViewPay).then_some(Decimal(self.0.gross_total)))
         }
-        /// Σ deductions.
-        async fn deductions_total(&self) -> Decimal {
-            Decimal(self.0.deductions_total)
+        /// Σ deductions (needs `VIEW_PAY`).
+        async fn deductions_total(&self, ctx: &Context<'_>) -> GqlResult<Option<Decimal>> {
+            Ok(ctx.session()?.principal.can(Permission::ViewPay).then_some(Decimal(self.0.deductions_total)))
         }
-        /// Σ net pay.
-        async fn net_total(&self) -> Decimal {
-            Decimal(self.0.net_total)
+        /// Σ net pay (needs `VIEW_PAY`).
+        async fn net_total(&self, ctx: &Context<'_>) -> GqlResult<Option<Decimal>> {
+            Ok(ctx.session()?.principal.can(Permission::ViewPay).then_some(Decimal(self.0.net_total)))
         }
         /// The posted entry (needs `VIEW_LEDGER`).
         async fn journal_entry(&self, ctx: &Context<'_>) -> GqlResult<Option<JournalEntry>> {

@@ -153,29 +153,31 @@ async fn one_attendance_per_employee_per_day() {
     let h = hr_org(&[1, 2, 3, 4, 5, 6, 7]).await;
     let day = today() - Duration::days(2);
     let w = &h.worker.1;
-    // Two pairs on one day: one row, 3 h + 5 h 30 min, the lunch gap being the break.
+    // A time clock's key records by badge number, past events included (a buffer uploaded).
+    let (clock, _) = app.api_key(&h.t, &["RECORD_TIME_EVENTS"]).await;
+    let device = |kind: &str, occurred: String| json!({"query": EVENT, "variables": {"i": {"employeeNumber": "W-1", "kind": kind, "occurredAt": occurred}}});
+    // Two pairs on one day: one row, 2 h 57 min + 5 h 30 min, the lunch gap being the break.
     let mut ids = Vec::new();
     for (kind, hh, mm) in [("IN", 9, 3), ("OUT", 12, 0), ("IN", 13, 0), ("OUT", 18, 30)] {
-        let r = call(
-            w,
-            EVENT,
-            json!({"i": {"kind": kind, "occurredAt": at(day, hh, mm)}}),
-        )
-        .await;
-        let p = ok(&r["recordTimeEvent"]);
-        assert_eq!(p["timeEvent"]["source"], "APP");
+        let r = app
+            .post(&[("x-api-key", &clock)], device(kind, at(day, hh, mm)))
+            .await
+            .ok();
+        let p = ok(&r.data()["recordTimeEvent"]).clone();
+        assert_eq!(p["timeEvent"]["source"], "DEVICE");
         assert_eq!(p["timeEvent"]["workDate"], day.to_string());
         ids.push(p["timeEvent"]["id"].clone());
     }
-    // A device retrying the last event stores nothing new.
-    let again = call(
-        w,
-        EVENT,
-        json!({"i": {"kind": "OUT", "occurredAt": at(day, 18, 30)}}),
-    )
-    .await;
-    assert_eq!(ok(&again["recordTimeEvent"])["timeEvent"]["id"], ids[3]);
-    let filter = json!({"f": {"employee": {"eq": h.worker_id}}});
+    // The clock retrying the last event stores nothing new.
+    let again = app
+        .post(&[("x-api-key", &clock)], device("OUT", at(day, 18, 30)))
+        .await
+        .ok();
+    assert_eq!(
+        ok(&again.data()["recordTimeEvent"])["timeEvent"]["id"],
+        ids[3]
+    );
+    let filter = json!({"f": {"employee": {"eq": h.worker_id}, "workDate": {"eq": day}}});
     let rows = call(&h.t.token, DAYS, filter.clone()).await["attendanceDays"]["nodes"].clone();
     assert_eq!(rows.as_array().unwrap().len(), 1, "{rows}");
     let row = &rows[0];
@@ -186,9 +188,23 @@ async fn one_attendance_per_employee_per_day() {
         "three minutes late is inside the grace"
     );
     assert_eq!(row["status"], "PRESENT");
-    // The worker reads their own day; the manager (no VIEW_ATTENDANCE) sees none of it.
+    // In the app, one's own check-in is now; a past time is HR's or a clock's to record.
+    let now = call(w, EVENT, json!({"i": {"kind": "IN"}})).await;
+    assert_eq!(ok(&now["recordTimeEvent"])["timeEvent"]["source"], "APP");
+    let backdated = call(
+        w,
+        EVENT,
+        json!({"i": {"kind": "OUT", "occurredAt": at(day, 23, 0)}}),
+    )
+    .await;
+    assert_eq!(codes(&backdated["recordTimeEvent"]), ["INVALID"]);
+    // The worker reads their own days; the manager (no VIEW_ATTENDANCE) sees none of them.
     let own = call(w, DAYS, json!({})).await;
-    assert_eq!(own["attendanceDays"]["nodes"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        own["attendanceDays"]["nodes"].as_array().unwrap().len(),
+        2,
+        "{own}"
+    );
     let theirs = call(&h.manager.1, DAYS, json!({})).await;
     assert_eq!(theirs["attendanceDays"]["nodes"], json!([]));
     // A manual record on a day with a row is a duplicate.
@@ -202,12 +218,11 @@ async fn one_attendance_per_employee_per_day() {
     // A late arrival the next day: past the grace, the minutes count from the start.
     let next = day + Duration::days(1);
     for (kind, hh, mm) in [("IN", 9, 20), ("OUT", 18, 0)] {
-        ok(&call(
-            w,
-            EVENT,
-            json!({"i": {"kind": kind, "occurredAt": at(next, hh, mm)}}),
-        )
-        .await["recordTimeEvent"]);
+        let r = app
+            .post(&[("x-api-key", &clock)], device(kind, at(next, hh, mm)))
+            .await
+            .ok();
+        ok(&r.data()["recordTimeEvent"]);
     }
     let rows = call(
         &h.t.token,
@@ -221,34 +236,26 @@ async fn one_attendance_per_employee_per_day() {
     assert_eq!(late["workedMinutes"], 460);
     // A key without RECORD_TIME_EVENTS records nobody's time.
     let (plain, _) = app.api_key(&h.t, &["VIEW_EMPLOYEES"]).await;
-    let body = json!({"query": EVENT, "variables": {"i": {"employeeNumber": "W-1", "kind": "IN"}}});
     assert_eq!(
-        app.post(&[("x-api-key", &plain)], body.clone())
+        app.post(&[("x-api-key", &plain)], device("IN", at(next, 8, 0)))
             .await
             .code(),
         "FORBIDDEN"
     );
-    // A time clock's key records by badge number.
-    let (clock, _) = app.api_key(&h.t, &["RECORD_TIME_EVENTS"]).await;
-    let r = app.post(&[("x-api-key", &clock)], body).await.ok();
-    assert_eq!(
-        ok(&r.data()["recordTimeEvent"])["timeEvent"]["source"],
-        "DEVICE"
-    );
-    // Nobody records time before their hire date.
+    // Nobody records time before their hire date, nor in the future.
     let future = (today() + Duration::days(30)).to_string();
     employee(app, &h.t, "N-1", None, None, &future).await;
     let body = json!({"query": EVENT, "variables": {"i": {"employeeNumber": "N-1", "kind": "IN"}}});
     let r = app.post(&[("x-api-key", &clock)], body).await.ok();
     assert_eq!(codes(&r.data()["recordTimeEvent"]), ["BEFORE_HIRE"]);
-    // Nor in the future.
-    let r = call(
-        w,
-        EVENT,
-        json!({"i": {"kind": "IN", "occurredAt": (Utc::now() + Duration::hours(1)).to_rfc3339()}}),
-    )
-    .await;
-    assert_eq!(codes(&r["recordTimeEvent"]), ["FUTURE_DATE"]);
+    let r = app
+        .post(
+            &[("x-api-key", &clock)],
+            device("IN", (Utc::now() + Duration::hours(1)).to_rfc3339()),
+        )
+        .await
+        .ok();
+    assert_eq!(codes(&r.data()["recordTimeEvent"]), ["FUTURE_DATE"]);
     // Validated, the day keeps its figures: a new event is stored with a warning, and a
     // correction is locked until the day is reopened.
     let range = json!({"i": {"from": day, "to": day, "employeeIds": [h.worker_id]}});
@@ -259,14 +266,12 @@ async fn one_attendance_per_employee_per_day() {
     )
     .await;
     assert_eq!(ok(&v["validateAttendance"])["result"]["validated"], 1);
-    let r = call(
-        w,
-        EVENT,
-        json!({"i": {"kind": "OUT", "occurredAt": at(day, 20, 0)}}),
-    )
-    .await;
+    let r = app
+        .post(&[("x-api-key", &clock)], device("OUT", at(day, 20, 0)))
+        .await
+        .ok();
     assert_eq!(
-        ok(&r["recordTimeEvent"])["warnings"],
+        ok(&r.data()["recordTimeEvent"])["warnings"],
         json!(["DAY_VALIDATED"])
     );
     let rows = call(
@@ -290,13 +295,26 @@ async fn one_attendance_per_employee_per_day() {
     )
     .await;
     assert_eq!(ok(&r["reopenAttendance"])["result"]["reopened"], 1);
+    // Reopened, the day counts the event it kept: the last check-out moved to 20:00.
+    let rows = call(&h.t.token, DAYS, filter).await;
+    let row = rows["attendanceDays"]["nodes"][0].clone();
+    assert_eq!(row["workedMinutes"], 597, "{row}");
     let mut fix = fix;
-    fix["i"]["expectedVersion"] = json!(row["version"].as_i64().unwrap() + 1);
+    fix["i"]["expectedVersion"] = row["version"].clone();
     let r = call(&h.hr, CORRECT, fix).await;
     let fixed = &ok(&r["correctAttendance"])["attendanceDay"];
     assert_eq!(fixed["workedMinutes"], 600, "11 h less the hour's break");
     assert_eq!(fixed["overtimeMinutes"], 120);
     assert_eq!(fixed["source"], "manual");
+    // Events after a correction by hand do not overwrite it.
+    let r = app
+        .post(&[("x-api-key", &clock)], device("OUT", at(day, 21, 0)))
+        .await
+        .ok();
+    assert_eq!(
+        ok(&r.data()["recordTimeEvent"])["warnings"],
+        json!(["DAY_CORRECTED"])
+    );
 }
 
 const LEAVE: &str = "mutation($i: CreateLeaveRequestInput!) { createLeaveRequest(input: $i) {

@@ -253,6 +253,19 @@ async fn payroll_runs_from_attendance_to_a_balanced_entry_and_own_payslips() {
     // One live run a month.
     assert_eq!(codes(&new_run(&t, "2026-06-15").await), ["ALREADY_RUN"]);
 
+    // Attendance that changes after computing stops the posting until the run is computed
+    // again.
+    let r = call(&hr_token, "mutation($i: AttendanceRangeInput!) { reopenAttendance(input: $i) { result { reopened } errors { code } } }",
+        json!({"i": {"from": "2026-06-01", "to": "2026-06-01", "employeeIds": [a]}})).await;
+    assert_eq!(ok(&r["reopenAttendance"])["result"]["reopened"], 1);
+    assert_eq!(
+        codes(&run_action(&t, "postPayrollRun", &run).await),
+        ["ATTENDANCE_UNVALIDATED"]
+    );
+    validate(&t, "2026-06-01", "2026-06-30").await;
+    let run = ok(&run_action(&t, "computePayrollRun", &run).await)["payrollRun"].clone();
+    assert_eq!(dec(&run["netTotal"]), Decimal::from(728_299));
+
     let slips = call(
         &t.token,
         &format!(
@@ -392,6 +405,11 @@ async fn payroll_runs_from_attendance_to_a_balanced_entry_and_own_payslips() {
     )
     .await;
     assert_eq!(codes(&r["reopenAttendance"]), ["LOCKED"]);
+
+    // Leave the run paid cannot be cancelled any more.
+    let r = call(&b_token, "mutation($i: LeaveRequestTransitionInput!) { cancelLeaveRequest(input: $i) { errors { code } } }",
+        json!({"i": {"id": lv["id"], "expectedVersion": lv["version"].as_i64().unwrap() + 2}})).await;
+    assert_eq!(codes(&r["cancelLeaveRequest"]), ["LOCKED"]);
 
     // Published: A reads their own payslip and nobody else's.
     let published = ok(&run_action(&t, "publishPayrollRun", &posted).await)["payrollRun"].clone();

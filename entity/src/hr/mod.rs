@@ -54,7 +54,11 @@ crate::tenant_scoped!(
     "SalaryStructureAssignment",
     sensitive = ["amounts"]
 );
-crate::tenant_scoped!(payroll_run, "PayrollRun");
+crate::tenant_scoped!(
+    payroll_run,
+    "PayrollRun",
+    sensitive = ["gross_total", "deductions_total", "net_total"]
+);
 crate::tenant_scoped!(
     payslip,
     "Payslip",

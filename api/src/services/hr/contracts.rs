@@ -370,11 +370,29 @@ pub async fn act(
                         "the renewal starts after the contract it renews",
                     ));
                 }
+                // It ends on its own end date when that comes first (a gap between the two).
+                let end = current.end_date.map_or(prev_end, |e| e.min(prev_end));
                 apply(tx, actor, &current, EmploymentContractAction::End, |am| {
-                    am.end_date = Set(Some(prev_end));
+                    am.end_date = Set(Some(end));
                     am.end_reason = Set(Some(format!("renewed by {}", row.number)));
                 })
                 .await?;
+            }
+            // Contracts that took effect never overlap: each day has one contract's terms.
+            let ended = super::calendar::contracts_in(
+                tx,
+                row.employee_id,
+                row.start_date,
+                row.end_date
+                    .unwrap_or(NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default()),
+            )
+            .await?;
+            if let Some(c) = ended.iter().find(|c| c.id != row.id) {
+                return Ok(refuse(
+                    "id",
+                    E::Overlap,
+                    format!("{} covers some of these days", c.number),
+                ));
             }
             Ok(Ok(apply(tx, actor, &row, action, |_| {}).await?))
         }

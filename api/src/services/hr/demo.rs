@@ -302,7 +302,7 @@ pub async fn setup(tx: &TenantTx, admin: Uuid) -> AppResult<()> {
         )
         .await?;
     }
-    super::leave::accrue(tx, admin, Utc::now().date_naive())
+    super::leave::accrue(tx, admin, None)
         .await?
         .map_err(fail("statutory leave"))?;
     attendance(tx, admin, &people).await

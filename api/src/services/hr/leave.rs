@@ -90,6 +90,21 @@ pub async fn drawn_from(tx: &TenantTx, allocation: Uuid) -> AppResult<Decimal> {
         .sum())
 }
 
+/// The days of an employee's requests of a type waiting for approval.
+pub async fn pending_days(tx: &TenantTx, employee: Uuid, leave_type: Uuid) -> AppResult<Decimal> {
+    use leave_request::Column as R;
+    Ok(tx
+        .all(tx.select::<leave_request::Entity>().refine(|q| {
+            q.filter(R::EmployeeId.eq(employee))
+                .filter(R::LeaveTypeId.eq(leave_type))
+                .filter(R::Status.eq("to_approve"))
+        }))
+        .await?
+        .iter()
+        .map(|r| r.days)
+        .sum())
+}
+
 /// One leave type's balance for an employee on a day.
 #[derive(Clone, Debug, async_graphql::SimpleObject)]
 #[graphql(complex)]
@@ -258,6 +273,13 @@ pub async fn check(
         if !t.leave_type.half_day_allowed {
             p.row("half", E::Invalid, "this leave type is taken in whole days");
         }
+    }
+    if super::payroll::paid_on(tx, employee.id, t.from, t.to).await? {
+        p.row(
+            "fromDate",
+            E::Locked,
+            "a payroll run paid these days already",
+        );
     }
     if t.from < employee.hire_date {
         p.row(
@@ -555,6 +577,23 @@ pub async fn act(
             Ok(Ok(submitted))
         }
         LeaveRequestAction::Cancel => {
+            if was == LeaveRequestState::Approved {
+                if super::payroll::paid_on(tx, row.employee_id, row.from_date, row.to_date).await? {
+                    return Ok(refuse(
+                        "id",
+                        E::Locked,
+                        "the leave was paid by a payroll run; cancel the run first",
+                    ));
+                }
+                let today = super::today(&super::settings(tx).await?);
+                if !manage && row.from_date <= today {
+                    return Ok(refuse(
+                        "id",
+                        E::Locked,
+                        "leave that has begun is cancelled by HR",
+                    ));
+                }
+            }
             if was == LeaveRequestState::ToApprove {
                 approvals::withdraw(tx, actor, "LeaveRequest", row.id, reason).await?;
             }
@@ -608,6 +647,26 @@ async fn approve(
             ledger(tx, row, allocation, -days, "taken").await?;
         }
     }
+    // Days already validated as absent are the leave's now, so payroll does not count them
+    // twice (once from the balance, once as an absence).
+    use attendance_day::Column as A;
+    let absences = tx
+        .all(tx.select::<attendance_day::Entity>().refine(|q| {
+            q.filter(A::EmployeeId.eq(row.employee_id))
+                .filter(A::WorkDate.between(row.from_date, row.to_date))
+                .filter(A::Status.eq("absent"))
+        }))
+        .await?;
+    for r in absences {
+        let version = r.version;
+        let mut am = r.into_active_model();
+        am.status = Set("on_leave".into());
+        am.version = Set(version + 1);
+        am.updated_at = Set(Utc::now());
+        am.updated_by = Set(tx.actor().id);
+        tx.update_as::<attendance_day::Entity, _>(am, "on_leave")
+            .await?;
+    }
     apply(tx, actor, row, LeaveRequestAction::Approve, |_| {}).await
 }
 
@@ -623,7 +682,7 @@ async fn ledger(
         leave_type_id: Set(row.leave_type_id),
         allocation_id: Set(allocation),
         leave_request_id: Set(row.id),
-        on_date: Set(Utc::now().date_naive()),
+        on_date: Set(super::today(&super::settings(tx).await?)),
         days: Set(days),
         kind: Set(kind.into()),
         archived_at: Set(None),
@@ -714,7 +773,20 @@ pub fn statutory_days(months_of_service: u32) -> Option<u32> {
 /// not run out and that has no statutory allocation yet. Attendance of at least 80 % is assumed
 /// (the attendance records cannot show it for days before the system). Returns the number of
 /// allocations written.
-pub async fn accrue(tx: &TenantTx, actor: Uuid, as_of: NaiveDate) -> AppResult<Checked<i32>> {
+pub async fn accrue(
+    tx: &TenantTx,
+    actor: Uuid,
+    as_of: Option<NaiveDate>,
+) -> AppResult<Checked<i32>> {
+    let today = super::today(&super::settings(tx).await?);
+    let as_of = as_of.unwrap_or(today);
+    if as_of > today {
+        return Ok(refuse(
+            "asOf",
+            E::FutureDate,
+            "leave is granted once earned",
+        ));
+    }
     let Some(lt) = tx
         .one(tx.select::<leave_type::Entity>().refine(|q| {
             q.filter(leave_type::Column::StatutoryAccrual.eq(true))
@@ -737,6 +809,8 @@ pub async fn accrue(tx: &TenantTx, actor: Uuid, as_of: NaiveDate) -> AppResult<C
         .await?;
     let mut written = 0;
     for emp in employees {
+        // Two accruals at once grant each day once: the second waits and sees the first's rows.
+        super::lock_employee(tx, emp.id).await?;
         use leave_allocation::Column as A;
         let existing: std::collections::BTreeSet<NaiveDate> = tx
             .all(tx.select::<leave_allocation::Entity>().refine(|q| {

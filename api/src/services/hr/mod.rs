@@ -98,8 +98,10 @@ pub enum HrWarning {
     /// six months a year).
     SpecialClauseUsed,
     /// The day is validated for payroll: the event is kept, but the day's attendance did not
-    /// change (reopen the day to recompute it).
+    /// change (reopening the day recomputes it from its events).
     DayValidated,
+    /// HR corrected the day by hand: the event is kept, but the day's attendance did not change.
+    DayCorrected,
 }
 
 /// Problems or a value.
@@ -208,19 +210,31 @@ pub async fn save_settings(
     Ok(tx.update::<hr_settings::Entity, _>(am).await?)
 }
 
+// The offset arithmetic saturates: times at the ends of chrono's range (which a client can
+// send) must not panic.
+
 /// The local date of an instant, by the tenant's offset.
 pub fn local_date(settings: &hr_settings::Model, at: DateTime<Utc>) -> NaiveDate {
-    (at + Duration::minutes(settings.utc_offset_minutes.into())).date_naive()
+    local_time(settings, at).date()
 }
 
 /// The local wall-clock time of an instant, by the tenant's offset.
 pub fn local_time(settings: &hr_settings::Model, at: DateTime<Utc>) -> chrono::NaiveDateTime {
-    (at + Duration::minutes(settings.utc_offset_minutes.into())).naive_utc()
+    at.checked_add_signed(Duration::minutes(settings.utc_offset_minutes.into()))
+        .unwrap_or(at)
+        .naive_utc()
 }
 
 /// The instant of a local wall-clock time, by the tenant's offset.
 pub fn instant(settings: &hr_settings::Model, local: chrono::NaiveDateTime) -> DateTime<Utc> {
-    local.and_utc() - Duration::minutes(settings.utc_offset_minutes.into())
+    let at = local.and_utc();
+    at.checked_sub_signed(Duration::minutes(settings.utc_offset_minutes.into()))
+        .unwrap_or(at)
+}
+
+/// Today in the tenant's local time.
+pub fn today(settings: &hr_settings::Model) -> NaiveDate {
+    local_date(settings, Utc::now())
 }
 
 /// The employee record linked to a user.

@@ -117,12 +117,16 @@ pub fn assess(
     let ys = year_start(settings, month);
     let get = |m: NaiveDate| months.get(&m).copied().unwrap_or((0, 0));
     let (m_ot, m_hol) = get(month);
+    // The whole agreement year counts, so overtime planned for later months is not forgotten
+    // when an earlier month is asked about.
+    let year_end = ys.checked_add_months(Months::new(12)).unwrap_or(month);
     let in_year: Vec<(NaiveDate, (i64, i64))> =
-        months.range(ys..=month).map(|(k, v)| (*k, *v)).collect();
+        months.range(ys..year_end).map(|(k, v)| (*k, *v)).collect();
     let y_ot: i64 = in_year.iter().map(|(_, v)| v.0).sum();
     let month_limit = i64::from(settings.ot_month_limit);
     let over45 = in_year.iter().filter(|(_, v)| v.0 > month_limit).count() as i64;
     let mut highest = 0;
+    let mut average_exceeded = false;
     for k in 2..=6u32 {
         let mut total = 0;
         for back in 0..k {
@@ -131,6 +135,8 @@ pub fn assess(
             total += ot + hol;
         }
         highest = highest.max(total / i64::from(k));
+        // Compared on the total, so a fraction of a minute over the average counts.
+        average_exceeded |= total > i64::from(settings.special_average_max) * i64::from(k);
     }
     let mut exceeded = Vec::new();
     let year_limit = if settings.special_clause {
@@ -167,7 +173,7 @@ pub fn assess(
             hours(month_max)
         ));
     }
-    if highest > i64::from(settings.special_average_max) {
+    if average_exceeded {
         exceeded.push(format!(
             "an average of {} a month over recent months, past {}",
             hours(highest),
@@ -215,7 +221,14 @@ fn window(settings: &hr_settings::Model, month: NaiveDate) -> (NaiveDate, NaiveD
     let month = month_start(month);
     let ys = year_start(settings, month);
     let back = month.checked_sub_months(Months::new(5)).unwrap_or(month);
-    (ys.min(back), super::calendar::month_end(month))
+    let year_end = ys
+        .checked_add_months(Months::new(12))
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(month);
+    (
+        ys.min(back),
+        super::calendar::month_end(month).max(year_end),
+    )
 }
 
 /// Actual overtime and holiday work per month, from attendance.
@@ -268,14 +281,25 @@ async fn projected(
         }))
         .await?;
     for r in open.into_iter().filter(|r| Some(r.id) != except) {
-        let worked = super::time::row_of(tx, employee, r.work_date)
-            .await?
-            .is_some_and(|d| d.worked_minutes > 0);
-        if !worked {
-            months.entry(month_start(r.work_date)).or_default().0 += i64::from(r.planned_minutes);
-        }
+        let extra = planned_beyond_actual(tx, employee, r.work_date, r.planned_minutes).await?;
+        months.entry(month_start(r.work_date)).or_default().0 += extra;
     }
     Ok(months)
+}
+
+/// What planned overtime adds to a day's actual overtime (already in the month's figures): the
+/// plan where it exceeds what was worked, unless the day is validated (then it is what it was).
+async fn planned_beyond_actual(
+    tx: &TenantTx,
+    employee: Uuid,
+    date: NaiveDate,
+    planned: i32,
+) -> AppResult<i64> {
+    Ok(match super::time::row_of(tx, employee, date).await? {
+        Some(d) if d.validated => 0,
+        Some(d) => i64::from((planned - d.overtime_minutes).max(0)),
+        None => i64::from(planned),
+    })
 }
 
 /// Checks planned overtime on a day against the agreement: the warnings, or the refusal.
@@ -288,12 +312,8 @@ async fn check_plan(
     except: Option<Uuid>,
 ) -> AppResult<Checked<Vec<HrWarning>>> {
     let mut months = projected(tx, settings, employee, date, except).await?;
-    let already_worked = super::time::row_of(tx, employee, date)
-        .await?
-        .is_some_and(|d| d.worked_minutes > 0);
-    if !already_worked {
-        months.entry(month_start(date)).or_default().0 += i64::from(planned);
-    }
+    months.entry(month_start(date)).or_default().0 +=
+        planned_beyond_actual(tx, employee, date, planned).await?;
     let a = assess(settings, &months, date);
     if !a.exceeded.is_empty() {
         return Ok(refuse(
@@ -328,7 +348,7 @@ pub async fn request(
     if reason.chars().count() > 500 {
         return Ok(refuse("reason", E::TooLong, "at most 500 characters"));
     }
-    let today = super::local_date(&settings, Utc::now());
+    let today = super::today(&settings);
     if date < today - chrono::Duration::days(7) {
         return Ok(refuse("workDate", E::Invalid, "at most seven days back"));
     }
@@ -340,6 +360,37 @@ pub async fn request(
             "employeeId",
             E::EmployeeInactive,
             "the employee has left",
+        ));
+    }
+    if date > today + chrono::Duration::days(92) {
+        return Ok(refuse("workDate", E::Invalid, "at most three months ahead"));
+    }
+    if super::calendar::contracts_in(tx, emp.id, date, date)
+        .await?
+        .is_empty()
+    {
+        return Ok(refuse(
+            "workDate",
+            E::NoContract,
+            "no contract covers the day",
+        ));
+    }
+    use overtime_request::Column as O;
+    let day_total: i32 = tx
+        .all(tx.select::<overtime_request::Entity>().refine(|q| {
+            q.filter(O::EmployeeId.eq(emp.id))
+                .filter(O::WorkDate.eq(date))
+                .filter(O::Status.is_in(["requested", "approved"]))
+        }))
+        .await?
+        .iter()
+        .map(|r| r.planned_minutes)
+        .sum();
+    if day_total + planned > 16 * 60 {
+        return Ok(refuse(
+            "plannedMinutes",
+            E::Invalid,
+            format!("at most 16 hours of overtime a day; {day_total} minutes are asked already"),
         ));
     }
     let warnings = match check_plan(tx, &settings, emp.id, date, planned, None).await? {

@@ -231,9 +231,14 @@ pub async fn create_run(
 ) -> AppResult<Checked<payroll_run::Model>> {
     let start = super::calendar::month_start(month);
     let end = super::calendar::month_end(month);
-    // The ledger settings row serialises run creation per tenant (the partial unique index
-    // would refuse the second anyway, but with a database error instead of a payload one).
+    // The ledger settings row, locked, serialises run creation per tenant (the partial unique
+    // index would refuse the second anyway, but with a database error, not a payload one).
     crate::services::accounting::settings(tx).await?;
+    tx.one(
+        tx.select::<entity::accounting::ledger_settings::Entity>()
+            .for_update(),
+    )
+    .await?;
     let live = tx
         .one(tx.select::<payroll_run::Entity>().refine(|q| {
             q.filter(payroll_run::Column::PeriodStart.eq(start))
@@ -362,7 +367,9 @@ async fn month_of(
         unvalidated: Vec::new(),
     };
     let half = Decimal::new(5, 1);
-    for r in rows.values() {
+    // Only validated days are paid: a row added or reopened since validation waits for the
+    // next validation.
+    for r in rows.values().filter(|r| r.validated) {
         m.worked += i64::from(r.worked_minutes);
         m.overtime += i64::from(r.overtime_minutes);
         m.holiday += i64::from(r.holiday_minutes);
@@ -385,7 +392,13 @@ async fn month_of(
         match row.status.as_str() {
             "absent" => m.absent += Decimal::ONE,
             "on_leave" if leave.is_none() => m.absent += Decimal::ONE,
-            "on_leave" if unpaid_leave => m.unpaid += leave_part,
+            // Half a day of leave on a day not worked: the other half is an absence.
+            "on_leave" => {
+                if unpaid_leave {
+                    m.unpaid += leave_part;
+                }
+                m.absent += Decimal::ONE - leave_part;
+            }
             "half_day" if leave.is_none() => m.absent += half,
             "half_day" if unpaid_leave => m.unpaid += leave_part,
             _ => {}
@@ -522,6 +535,8 @@ pub async fn compute(
             ("ot_base", Decimal::ZERO),
         ]);
         let mut lines: Vec<Line> = Vec::new();
+        // No component is more than a trillion: sums of components then cannot overflow.
+        let limit = Decimal::from(1_000_000_000_000i64);
         let mut ot_base = Decimal::ZERO;
         let mut formula_error = None;
         let custom = |c: &salary_component::Model,
@@ -540,6 +555,9 @@ pub async fn compute(
         for c in components.iter().filter(|c| c.kind == "earning") {
             vars.insert("ot_base", ot_base);
             match custom(c, &vars) {
+                Ok(v) if v.abs() > limit => {
+                    formula_error = Some(format!("{}: {v} is out of range", c.code));
+                }
                 Ok(v) => {
                     let amount = Rounding::from_db(&c.rounding).apply(v, dp);
                     if c.in_overtime_base {
@@ -584,6 +602,25 @@ pub async fn compute(
             )
             .await?;
         let enrolled = |scheme: &str| enrolments.iter().find(|e| e.scheme == scheme);
+        // Employment insurance is charged on every wage paid while enrolled, so a leaver's
+        // last month pays it too.
+        let employment_enrolled = tx
+            .one(
+                tx.select::<social_insurance_enrolment::Entity>()
+                    .refine(|q| {
+                        q.filter(SI::EmployeeId.eq(emp.id))
+                            .filter(SI::Scheme.eq("employment"))
+                            .filter(SI::EffectiveFrom.lte(end))
+                            .filter(
+                                Condition::any()
+                                    .add(SI::LeftOn.is_null())
+                                    .add(SI::LeftOn.gte(start)),
+                            )
+                            .filter(SI::ArchivedAt.is_null())
+                    }),
+            )
+            .await?
+            .is_some();
         let pct = Decimal::ONE_HUNDRED;
         let mut social = Decimal::ZERO;
         for c in components.iter().filter(|c| {
@@ -605,9 +642,7 @@ pub async fn compute(
                 ComponentCalc::Pension => enrolled("pension")
                     .and_then(|e| e.standard_monthly_remuneration)
                     .map(|smr| smr * settings.pension_rate / pct),
-                _ => {
-                    enrolled("employment").map(|_| insurance_base * settings.employment_rate / pct)
-                }
+                _ => employment_enrolled.then(|| insurance_base * settings.employment_rate / pct),
             };
             let amount = Rounding::from_db(&c.rounding).apply(raw.unwrap_or_default(), dp);
             social += amount;
@@ -643,6 +678,9 @@ pub async fn compute(
             .filter(|c| c.kind == "deduction" && !ComponentCalc::from_db(&c.calc).statutory())
         {
             match custom(c, &vars) {
+                Ok(v) if v.abs() > limit => {
+                    formula_error = Some(format!("{}: {v} is out of range", c.code));
+                }
                 Ok(v) => lines.push(Line {
                     component: c.clone(),
                     amount: Rounding::from_db(&c.rounding).apply(v, dp),
@@ -952,6 +990,13 @@ pub async fn act(
     }
     match action {
         PayrollRunAction::Post => {
+            if let Some(changed) = changed_since(tx, &run).await? {
+                return Ok(refuse(
+                    "id",
+                    E::AttendanceUnvalidated,
+                    format!("{changed} changed since the run was computed; compute it again"),
+                ));
+            }
             let (Some(salaries), Some(withheld), Some(owed), Some(general)) = (
                 account_by_code(tx, "6010").await?,
                 account_by_code(tx, "2200").await?,
@@ -1064,6 +1109,32 @@ pub async fn act(
             "computing goes through payroll::compute"
         ))),
     }
+}
+
+/// What changed in the run's month since it was computed (attendance or leave), if anything:
+/// posting pays exactly what was computed, or nothing.
+async fn changed_since(tx: &TenantTx, run: &payroll_run::Model) -> AppResult<Option<String>> {
+    let computed = run.updated_at;
+    let (start, end) = (run.period_start, run.period_end);
+    use attendance_day::Column as A;
+    let days = tx
+        .count(tx.select::<attendance_day::Entity>().refine(|q| {
+            q.filter(A::WorkDate.between(start, end))
+                .filter(A::UpdatedAt.gt(computed))
+        }))
+        .await?;
+    if days > 0 {
+        return Ok(Some(format!("attendance of {days} days")));
+    }
+    use leave_request::Column as L;
+    let leave = tx
+        .count(tx.select::<leave_request::Entity>().refine(|q| {
+            q.filter(L::FromDate.lte(end))
+                .filter(L::ToDate.gte(start))
+                .filter(L::UpdatedAt.gt(computed))
+        }))
+        .await?;
+    Ok((leave > 0).then(|| format!("{leave} leave requests")))
 }
 
 /// Whether a posted or published payslip of the employee covers a day (its attendance is then

@@ -401,13 +401,21 @@ impl Editable for leave_allocation::Entity {
         let mut am = row.clone().into_active_model();
         if let Some(d) = patch.days {
             check_days(p, "patch.days", d.0);
-            // The days taken from it stay covered: an allocation never goes below zero.
+            // The days taken from it and those waiting for approval stay covered: an
+            // allocation never goes below zero (checked under the employee's lock, like leave).
+            super::lock_employee(tx, row.employee_id).await?;
             let taken = super::leave::drawn_from(tx, row.id).await?;
-            if d.0 + taken < Decimal::ZERO {
+            let pending =
+                super::leave::pending_days(tx, row.employee_id, row.leave_type_id).await?;
+            if d.0 + taken - pending < Decimal::ZERO {
                 p.row(
                     "patch.days",
                     E::InsufficientBalance,
-                    format!("{} days were taken from it already", -taken),
+                    format!(
+                        "{} days were taken from it and {} are waiting for approval",
+                        (-taken).normalize(),
+                        pending.normalize()
+                    ),
                 );
             }
             am.days = Set(d.0);

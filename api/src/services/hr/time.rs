@@ -242,10 +242,10 @@ pub async fn record_event(
     };
     crate::graphql::resource::stamp_new::<time_event::Entity>(&mut am, tx.actor().id)?;
     let event = tx.insert::<time_event::Entity, _>(am).await?;
-    let mut warnings = Vec::new();
-    if !refresh_from_events(tx, &settings, &emp, work_date).await? {
-        warnings.push(HrWarning::DayValidated);
-    }
+    let warnings = refresh_from_events(tx, &settings, &emp, work_date)
+        .await?
+        .into_iter()
+        .collect();
     Ok(Ok((event, warnings)))
 }
 
@@ -264,16 +264,20 @@ pub async fn row_of(
         .await?)
 }
 
-/// Recomputes a day from its events; `false` when the day is validated and was left alone.
+/// Recomputes a day from its events; the warning says why a day was left alone (validated, or
+/// corrected by HR, whose figures events do not overwrite).
 async fn refresh_from_events(
     tx: &TenantTx,
     settings: &hr_settings::Model,
     emp: &employee::Model,
     date: NaiveDate,
-) -> AppResult<bool> {
+) -> AppResult<Option<HrWarning>> {
     let existing = row_of(tx, emp.id, date).await?;
     if existing.as_ref().is_some_and(|r| r.validated) {
-        return Ok(false);
+        return Ok(Some(HrWarning::DayValidated));
+    }
+    if existing.as_ref().is_some_and(|r| r.source == "manual") {
+        return Ok(Some(HrWarning::DayCorrected));
     }
     use time_event::Column as T;
     let events = tx
@@ -302,7 +306,7 @@ async fn refresh_from_events(
         tx, existing, emp.id, &day, &m, remote, "events", None, false,
     )
     .await?;
-    Ok(true)
+    Ok(None)
 }
 
 /// Inserts or updates the one row of a day.
@@ -400,12 +404,30 @@ async fn manual_minutes(
     input: &ManualDay<'_>,
 ) -> AppResult<Checked<(Day, Minutes)>> {
     let mut events = Vec::new();
+    let no_work = matches!(
+        input.status,
+        Some(AttendanceStatus::Absent | AttendanceStatus::OnLeave | AttendanceStatus::DayOff)
+    );
+    if no_work && (input.first_in.is_some() || input.last_out.is_some()) {
+        return Ok(refuse(
+            "status",
+            E::Invalid,
+            "a day not worked has no check-in or check-out",
+        ));
+    }
     if let Some(i) = input.first_in {
         events.push((TimeEventKind::In, i));
     }
     if let Some(o) = input.last_out {
-        if input.first_in.is_none_or(|i| o <= i) {
-            return Ok(refuse("lastOut", E::Invalid, "after the first check-in"));
+        match input.first_in {
+            Some(i) if o > i && o - i <= chrono::Duration::hours(24) => {}
+            _ => {
+                return Ok(refuse(
+                    "lastOut",
+                    E::Invalid,
+                    "after the first check-in, within 24 hours",
+                ));
+            }
         }
         events.push((TimeEventKind::Out, o));
     }
@@ -702,8 +724,9 @@ pub async fn reopen(tx: &TenantTx, scope: &Scope) -> AppResult<Checked<Validatio
         if !rows.is_empty() {
             out.employees += 1;
         }
+        let settings = super::settings(tx).await?;
         for row in rows {
-            let version = row.version;
+            let (version, date, from_events) = (row.version, row.work_date, row.source == "events");
             let mut am = row.into_active_model();
             am.validated = Set(false);
             am.version = Set(version + 1);
@@ -711,6 +734,10 @@ pub async fn reopen(tx: &TenantTx, scope: &Scope) -> AppResult<Checked<Validatio
             am.updated_by = Set(tx.actor().id);
             tx.update_as::<attendance_day::Entity, _>(am, "reopened")
                 .await?;
+            // Events stored while the day was validated count now.
+            if from_events {
+                refresh_from_events(tx, &settings, &emp, date).await?;
+            }
             out.reopened += 1;
         }
     }
