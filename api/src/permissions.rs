@@ -146,6 +146,8 @@ permissions! {
         ViewNationalIds,
         /// Read health-check and stress-check results of others (occupational health only).
         ViewHealthResults,
+        /// Record health checks and stress checks and their results (occupational health only).
+        ManageHealthChecks,
         /// Read the identity of whistleblowers.
         ViewWhistleblowerIdentity,
     }
@@ -304,7 +306,12 @@ impl BuiltinRole {
                 return Permission::ALL
                     .iter()
                     .copied()
-                    .filter(|p| !matches!(p, ViewHealthResults | ViewWhistleblowerIdentity))
+                    .filter(|p| {
+                        !matches!(
+                            p,
+                            ViewHealthResults | ManageHealthChecks | ViewWhistleblowerIdentity
+                        )
+                    })
                     .collect();
             }
             BuiltinRole::Auditor => {
@@ -518,7 +525,11 @@ mod tests {
 
     #[test]
     fn sensitive_data_is_not_granted_broadly() {
-        let health = |r: BuiltinRole| r.permissions().contains(&Permission::ViewHealthResults);
+        let health = |r: BuiltinRole| {
+            let p = r.permissions();
+            p.contains(&Permission::ViewHealthResults)
+                || p.contains(&Permission::ManageHealthChecks)
+        };
         assert!(
             BuiltinRole::ALL.iter().all(|r| !health(*r)),
             "only tenant-defined occupational-health roles"

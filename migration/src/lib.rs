@@ -36,6 +36,7 @@ mod m20261123_000022_expense_claims;
 mod m20261123_000023_invoice_totals_index;
 mod m20261124_000024_hr_time_and_leave;
 mod m20261124_000025_hr_payroll;
+mod m20261124_000026_health_checks;
 
 pub use m20261123_000019_accounting::{ledger_guards, lift_ledger_guards, restore_ledger_guards};
 
@@ -75,6 +76,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000023_invoice_totals_index::Migration),
             Box::new(m20261124_000024_hr_time_and_leave::Migration),
             Box::new(m20261124_000025_hr_payroll::Migration),
+            Box::new(m20261124_000026_health_checks::Migration),
         ]
     }
 }

@@ -33,6 +33,7 @@ use crate::graphql::budgets::Budget;
 use crate::graphql::collab::{self, Attachment, Comment};
 use crate::graphql::events::Notification;
 use crate::graphql::expenses::ExpenseClaim;
+use crate::graphql::health::HealthCheck;
 use crate::graphql::hr::{EmploymentContract, Holiday, LeaveAllocation, LeaveType, WorkSchedule};
 use crate::graphql::idp::{self, IdentityProvider};
 use crate::graphql::leave::LeaveRequest;
@@ -771,6 +772,8 @@ nodes! {
     PayrollRun(PayrollRun) for entity::hr::payroll_run::Entity,
     /// A payslip.
     Payslip(Payslip) for entity::hr::payslip::Entity,
+    /// A health check.
+    HealthCheck(HealthCheck) for entity::hr::health_check::Entity,
     /// A bank statement line.
     BankTransaction(BankTransaction) for entity::accounting::bank_transaction::Entity,
     /// An organisation unit.

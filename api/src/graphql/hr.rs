@@ -894,6 +894,7 @@ pub struct HrQuery(
     crate::graphql::attendance::AttendanceQuery,
     crate::graphql::leave::LeaveQuery,
     crate::graphql::payroll::PayrollQuery,
+    crate::graphql::health::HealthCheckQuery,
 );
 
 /// Every HR mutation.
@@ -909,4 +910,5 @@ pub struct HrMutation(
     crate::graphql::attendance::AttendanceMutation,
     crate::graphql::leave::LeaveMutation,
     crate::graphql::payroll::PayrollMutation,
+    crate::graphql::health::HealthCheckMutation,
 );

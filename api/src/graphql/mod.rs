@@ -16,6 +16,7 @@ pub mod collab;
 pub mod core;
 pub mod events;
 pub mod expenses;
+pub mod health;
 pub mod hr;
 pub mod identity;
 pub mod idp;
@@ -78,6 +79,7 @@ pub struct MutationRoot(
     apps::AppsMutation,
     idp::IdpMutation,
     operator::OperatorMutation,
+    operator::OccupationalHealthMutation,
     numbering::NumberingMutation,
     org::OrgUnitMutation,
     org::EmployeeMutation,

@@ -65,6 +65,15 @@ pub struct SetTenantPlanInput {
     pub plan: Option<String>,
 }
 
+/// A member of a tenant to make its occupational health (産業医・保健師).
+#[derive(InputObject)]
+pub struct GrantOccupationalHealthInput {
+    /// The tenant's global id.
+    pub tenant_id: ID,
+    /// The member's user id.
+    pub user_id: uuid::Uuid,
+}
+
 /// The result of a platform mutation.
 #[derive(SimpleObject)]
 pub struct TenantPayload {
@@ -164,6 +173,59 @@ impl OperatorMutation {
             am.plan = Set(input.plan.clone());
         })
         .await
+    }
+}
+
+/// The occupational-health grant.
+#[derive(Default)]
+pub struct OccupationalHealthMutation;
+
+#[Object]
+impl OccupationalHealthMutation {
+    /// Gives a member of a tenant the `occupational_health` role (`VIEW_HEALTH_RESULTS`,
+    /// `MANAGE_HEALTH_CHECKS`, `VIEW_HR`), creating the role on first use. Health results are
+    /// out of every built-in role's reach, a tenant administrator's included, so the operator
+    /// grants them (audited in the tenant's trail). Needs the platform operator's key.
+    async fn grant_occupational_health(
+        &self,
+        ctx: &Context<'_>,
+        input: GrantOccupationalHealthInput,
+    ) -> GqlResult<TenantPayload> {
+        operator(ctx)?;
+        let state = app_state(ctx)?;
+        let refuse = |code, message: &str| TenantPayload {
+            tenant: None,
+            errors: vec![InputError::new("tenantId", code, message)],
+        };
+        let Some(id) = GlobalId::decode(&input.tenant_id)
+            .filter(|(ty, _)| ty == "Tenant")
+            .map(|(_, id)| id)
+        else {
+            return Ok(refuse(PlatformErrorCode::NotFound, "no such tenant"));
+        };
+        let Some(tenant) = platform::find_tenant(&state.db, id).await? else {
+            return Ok(refuse(PlatformErrorCode::NotFound, "no such tenant"));
+        };
+        let tx = entity::TenantTx::begin(&state.db, entity::TenantId(id))
+            .await?
+            .acting_as(entity::Actor::system("grantOccupationalHealth"));
+        match crate::services::hr::health::grant_occupational_health(&tx, input.user_id).await? {
+            Ok(()) => {
+                tx.commit().await.map_err(AppError::from)?;
+                Ok(TenantPayload {
+                    tenant: Some(Tenant(tenant)),
+                    errors: Vec::new(),
+                })
+            }
+            Err(message) => Ok(TenantPayload {
+                tenant: None,
+                errors: vec![InputError::new(
+                    "userId",
+                    PlatformErrorCode::NotFound,
+                    message,
+                )],
+            }),
+        }
     }
 }
 

@@ -887,6 +887,21 @@ async fn seed_hr(tx: &entity::TenantTx, admin: Uuid, employee: Uuid) -> api::err
     };
     stamp_new::<leave_request::Entity>(&mut lv, Some(admin))?;
     tx.insert::<leave_request::Entity, _>(lv).await?;
+    let mut check = entity::hr::health_check::ActiveModel {
+        employee_id: Set(employee),
+        kind: Set("annual".into()),
+        checked_on: Set(date(2026, 5, 1)),
+        provider: Set(Some("Seed clinic".into())),
+        result: Set(Some("No findings".into())),
+        findings_level: Set(Some("A".into())),
+        follow_up_required: Set(Some(false)),
+        high_stress: Set(None),
+        archived_at: Set(None),
+        ..Default::default()
+    };
+    stamp_new::<entity::hr::health_check::Entity>(&mut check, Some(admin))?;
+    tx.insert::<entity::hr::health_check::Entity, _>(check)
+        .await?;
     seed_payroll(tx, admin, employee, contract_id).await
 }
 

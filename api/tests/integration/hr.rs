@@ -737,3 +737,67 @@ async fn contracts_one_running_per_employee() {
     .await;
     assert_eq!(theirs["employmentContracts"]["nodes"], json!([]));
 }
+
+#[tokio::test]
+async fn employees_read_only_their_own_health_results() {
+    let app = shared();
+    let h = hr_org(&[1, 2, 3, 4, 5]).await;
+    let (nurse, nurse_token) = app.add_user(&h.t, &[BuiltinRole::Employee]).await;
+    const CREATE: &str = "mutation($i: CreateHealthCheckInput!) { createHealthCheck(input: $i) { healthCheck { id } errors { field code } } }";
+    let input = json!({"i": {"employeeId": h.worker_id, "kind": "STRESS", "checkedOn": "2026-10-01",
+        "result": "High stress; interview offered", "findingsLevel": "C", "followUpRequired": true, "highStress": true}});
+    // Not even a tenant administrator records health checks.
+    assert_eq!(
+        app.gql(Some(&h.t.token), CREATE, input.clone())
+            .await
+            .code(),
+        "FORBIDDEN"
+    );
+    // The platform operator makes the nurse the tenant's occupational health.
+    let tenant = call(&h.t.token, "{ tenant { id } }", json!({})).await["tenant"]["id"].clone();
+    let r = app
+        .post(
+            &[("x-platform-key", crate::helpers::OPERATOR_KEY)],
+            json!({"query": "mutation($i: GrantOccupationalHealthInput!) { grantOccupationalHealth(input: $i) { errors { field code message } } }",
+                   "variables": {"i": {"tenantId": tenant, "userId": nurse}}}),
+        )
+        .await
+        .ok();
+    ok(&r.data()["grantOccupationalHealth"]);
+    let created = call(&nurse_token, CREATE, input).await;
+    let id = ok(&created["createHealthCheck"])["healthCheck"]["id"].clone();
+    const READ: &str = "query($id: ID!) { healthCheck(id: $id) { kind checkedOn result findingsLevel highStress } }";
+    // The employee reads their own results; the nurse reads them too.
+    let own = call(&h.worker.1, READ, json!({"id": id})).await;
+    assert_eq!(
+        own["healthCheck"]["result"],
+        "High stress; interview offered"
+    );
+    assert_eq!(own["healthCheck"]["highStress"], true);
+    let nurse_reads = call(&nurse_token, READ, json!({"id": id})).await;
+    assert_eq!(nurse_reads["healthCheck"]["findingsLevel"], "C");
+    // Another employee sees nothing of it.
+    let other = call(&h.manager.1, READ, json!({"id": id})).await;
+    assert_eq!(other["healthCheck"], Value::Null);
+    let list = call(&h.manager.1, "{ healthChecks { nodes { id } } }", json!({})).await;
+    assert_eq!(list["healthChecks"]["nodes"], json!([]));
+    // HR sees that the check took place, not what it found.
+    let hr = call(
+        &h.hr,
+        "query($id: ID!) { healthCheck(id: $id) { kind checkedOn } }",
+        json!({"id": id}),
+    )
+    .await;
+    assert_eq!(hr["healthCheck"]["kind"], "STRESS");
+    let results = app
+        .gql(
+            Some(&h.hr),
+            "query($id: ID!) { healthCheck(id: $id) { result } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(results.code(), "FORBIDDEN");
+    // Only stress checks carry a high-stress finding.
+    let wrong = call(&nurse_token, CREATE, json!({"i": {"employeeId": h.worker_id, "kind": "ANNUAL", "checkedOn": "2026-10-01", "highStress": false}})).await;
+    assert_eq!(codes(&wrong["createHealthCheck"]), ["INVALID"]);
+}

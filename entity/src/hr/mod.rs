@@ -2,6 +2,7 @@
 
 pub mod attendance_day;
 pub mod employment_contract;
+pub mod health_check;
 pub mod holiday;
 pub mod hr_settings;
 pub mod leave_allocation;
@@ -78,3 +79,13 @@ crate::tenant_scoped!(
 );
 // Payslip lines are written with their payslip and read only through its guarded resolver.
 crate::tenant_scoped!(payslip_line, "PayslipLine", unaudited);
+crate::tenant_scoped!(
+    health_check,
+    "HealthCheck",
+    sensitive = [
+        "result",
+        "findings_level",
+        "follow_up_required",
+        "high_stress"
+    ]
+);

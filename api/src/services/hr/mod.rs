@@ -14,6 +14,7 @@ pub mod calendar;
 pub mod contracts;
 pub mod demo;
 pub mod formula;
+pub mod health;
 pub mod leave;
 pub mod overtime;
 pub mod payroll;
