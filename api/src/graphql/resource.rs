@@ -388,7 +388,8 @@ pub fn archived_at<E: EntityTrait>(row: &E::Model) -> Option<chrono::DateTime<ch
     }
 }
 
-fn version<E: EntityTrait>(row: &E::Model) -> AppResult<i32> {
+/// A row's optimistic-concurrency version.
+pub fn version<E: EntityTrait>(row: &E::Model) -> AppResult<i32> {
     match row.get(column::<E>("version")?) {
         Value::Int(Some(v)) => Ok(v),
         _ => Err(AppError::internal(anyhow::anyhow!("row without a version"))),
@@ -410,9 +411,18 @@ pub fn stamp_new<R: TenantScoped>(am: &mut R::ActiveModel, actor: Option<Uuid>) 
 /// Moves a changed row to the next version, recording who and when. The seam refuses the write
 /// when the row moved on meanwhile.
 fn stamp_change<R: Resource>(am: &mut R::ActiveModel, current: i32, actor: Uuid) -> AppResult<()> {
-    am.set(column::<R>("version")?, (current + 1).into());
-    am.set(column::<R>("updated_at")?, chrono::Utc::now().into());
-    am.set(column::<R>("updated_by")?, Some(actor).into());
+    stamp_update::<R, R::ActiveModel>(am, current, Some(actor))
+}
+
+/// Moves a changed row of any tenant-owned entity to the next version, recording who and when.
+pub fn stamp_update<E, A>(am: &mut A, current: i32, actor: Option<Uuid>) -> AppResult<()>
+where
+    E: TenantScoped,
+    A: ActiveModelTrait<Entity = E>,
+{
+    am.set(column::<E>("version")?, (current + 1).into());
+    am.set(column::<E>("updated_at")?, chrono::Utc::now().into());
+    am.set(column::<E>("updated_by")?, actor.into());
     Ok(())
 }
 

@@ -306,21 +306,19 @@ async fn apply(
     action: PurchaseRequestAction,
     to: PurchaseRequestState,
 ) -> AppResult<purchase_request::Model> {
-    let mut am = row.clone().into_active_model();
-    am.status = Set(to.db().into());
-    if action == PurchaseRequestAction::Submit {
-        am.submitted_at = Set(Some(Utc::now()));
-    }
-    crate::services::stamp(
-        &mut am.version,
-        &mut am.updated_at,
-        &mut am.updated_by,
-        row.version,
-        actor,
-    );
-    Ok(tx
-        .update_as::<purchase_request::Entity, _>(am, PurchaseRequestState::past(action))
-        .await?)
+    crate::services::workflow::advance::<purchase_request::Entity, _>(
+        tx,
+        Some(actor),
+        row,
+        PurchaseRequestState::past(action),
+        |am| {
+            am.status = Set(to.db().into());
+            if action == PurchaseRequestAction::Submit {
+                am.submitted_at = Set(Some(Utc::now()));
+            }
+        },
+    )
+    .await
 }
 
 /// Submits a draft: its approval starts (or, with no rule that applies, it is approved at once).

@@ -5,8 +5,35 @@
 
 use std::fmt::Debug;
 
-use crate::error::InputError;
+use entity::{TenantScoped, TenantTx};
+use sea_orm::{ActiveModelBehavior, ActiveModelTrait, IntoActiveModel};
+use uuid::Uuid;
+
+use crate::error::{AppResult, InputError};
 use crate::graphql::resource::ErrorCodes;
+
+/// Changes one row of any tenant-owned entity in one audited update: `change` sets its columns
+/// (a new status, a flag), and the row moves to the next version with who and when, recorded as
+/// `action` (a transition's past tense: `approved`, `validated`). Every workflow transition and
+/// every single-row bookkeeping change of the domain services goes through here.
+pub async fn advance<E, A>(
+    tx: &TenantTx,
+    actor: Option<Uuid>,
+    row: &E::Model,
+    action: &str,
+    change: impl FnOnce(&mut A),
+) -> AppResult<E::Model>
+where
+    E: TenantScoped,
+    E::Model: Clone + IntoActiveModel<A>,
+    A: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send,
+{
+    let version = crate::graphql::resource::version::<E>(row)?;
+    let mut am = row.clone().into_active_model();
+    change(&mut am);
+    crate::graphql::resource::stamp_update::<E, A>(&mut am, version, actor)?;
+    Ok(tx.update_as::<E, A>(am, action).await?)
+}
 
 /// A workflow's states and its transitions between them.
 pub trait StateMachine: Copy + Eq + Debug + Send + Sync + 'static {

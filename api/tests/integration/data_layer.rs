@@ -499,7 +499,7 @@ async fn create_update_and_version_conflicts() {
     // The change is in the audit trail, with the mutation's name.
     let r = call(
         &t,
-        "{ auditTrail(first: 100) { nodes { entityType action operation } } }",
+        "{ auditTrail(last: 100) { nodes { entityType action operation } } }",
         json!({}),
     )
     .await

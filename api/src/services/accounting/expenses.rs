@@ -15,7 +15,7 @@ use chrono::{NaiveDate, Utc};
 use entity::TenantTx;
 use entity::accounting::{account, expense_claim, expense_claim_line, journal};
 use rust_decimal::Decimal;
-use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, IntoActiveModel, QueryFilter, QueryOrder};
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use super::ledger::{self, EntryIn, LineIn};
@@ -247,19 +247,17 @@ async fn apply(
     to: ExpenseClaimState,
     change: impl FnOnce(&mut expense_claim::ActiveModel),
 ) -> AppResult<expense_claim::Model> {
-    let mut am = row.clone().into_active_model();
-    am.status = Set(to.db().into());
-    change(&mut am);
-    crate::services::stamp(
-        &mut am.version,
-        &mut am.updated_at,
-        &mut am.updated_by,
-        row.version,
-        actor,
-    );
-    Ok(tx
-        .update_as::<expense_claim::Entity, _>(am, ExpenseClaimState::past(action))
-        .await?)
+    crate::services::workflow::advance::<expense_claim::Entity, _>(
+        tx,
+        Some(actor),
+        row,
+        ExpenseClaimState::past(action),
+        |am| {
+            am.status = Set(to.db().into());
+            change(am);
+        },
+    )
+    .await
 }
 
 /// A claimant's transition: submit, cancel or reopen.

@@ -114,6 +114,17 @@ pub async fn days(
     Ok(out)
 }
 
+/// One day of an employee's calendar (a day off outside every contract).
+pub async fn day(tx: &TenantTx, employee: Uuid, date: NaiveDate) -> AppResult<Day> {
+    Ok(days(tx, employee, date, date).await?.pop().unwrap_or(Day {
+        date,
+        contract: None,
+        schedule: None,
+        holiday: false,
+        working: false,
+    }))
+}
+
 /// The working days of an employee in a range.
 pub async fn working_days(
     tx: &TenantTx,

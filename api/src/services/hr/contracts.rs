@@ -272,19 +272,17 @@ async fn apply(
     change: impl FnOnce(&mut employment_contract::ActiveModel),
 ) -> AppResult<employment_contract::Model> {
     let to = row_next(row, action);
-    let mut am = row.clone().into_active_model();
-    am.status = Set(to.db().into());
-    change(&mut am);
-    crate::services::stamp(
-        &mut am.version,
-        &mut am.updated_at,
-        &mut am.updated_by,
-        row.version,
-        actor,
-    );
-    Ok(tx
-        .update_as::<employment_contract::Entity, _>(am, EmploymentContractState::past(action))
-        .await?)
+    crate::services::workflow::advance::<employment_contract::Entity, _>(
+        tx,
+        Some(actor),
+        row,
+        EmploymentContractState::past(action),
+        |am| {
+            am.status = Set(to.db().into());
+            change(am);
+        },
+    )
+    .await
 }
 
 fn row_next(

@@ -21,7 +21,7 @@ use entity::TenantTx;
 use entity::hr::{attendance_day, leave_allocation, leave_ledger_entry, leave_request, leave_type};
 use entity::org::employee;
 use rust_decimal::Decimal;
-use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, IntoActiveModel, QueryFilter, QueryOrder};
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use super::{Checked, HrErrorCode as E, refuse};
@@ -478,19 +478,17 @@ async fn apply(
     change: impl FnOnce(&mut leave_request::ActiveModel),
 ) -> AppResult<leave_request::Model> {
     let to = state(row).next(action).unwrap_or(state(row));
-    let mut am = row.clone().into_active_model();
-    am.status = Set(to.db().into());
-    change(&mut am);
-    crate::services::stamp(
-        &mut am.version,
-        &mut am.updated_at,
-        &mut am.updated_by,
-        row.version,
-        actor,
-    );
-    Ok(tx
-        .update_as::<leave_request::Entity, _>(am, LeaveRequestState::past(action))
-        .await?)
+    crate::services::workflow::advance::<leave_request::Entity, _>(
+        tx,
+        Some(actor),
+        row,
+        LeaveRequestState::past(action),
+        |am| {
+            am.status = Set(to.db().into());
+            change(am);
+        },
+    )
+    .await
 }
 
 /// Locks a request's employee, then the request.
@@ -658,14 +656,16 @@ async fn approve(
         }))
         .await?;
     for r in absences {
-        let version = r.version;
-        let mut am = r.into_active_model();
-        am.status = Set("on_leave".into());
-        am.version = Set(version + 1);
-        am.updated_at = Set(Utc::now());
-        am.updated_by = Set(tx.actor().id);
-        tx.update_as::<attendance_day::Entity, _>(am, "on_leave")
-            .await?;
+        crate::services::workflow::advance::<attendance_day::Entity, _>(
+            tx,
+            tx.actor().id,
+            &r,
+            "on_leave",
+            |am| {
+                am.status = Set("on_leave".into());
+            },
+        )
+        .await?;
     }
     apply(tx, actor, row, LeaveRequestAction::Approve, |_| {}).await
 }
@@ -724,14 +724,16 @@ async fn give_back(tx: &TenantTx, row: &leave_request::Model) -> AppResult<()> {
         )
         .await?;
     for r in rows {
-        let version = r.version;
-        let mut am = r.into_active_model();
-        am.validated = Set(false);
-        am.version = Set(version + 1);
-        am.updated_at = Set(Utc::now());
-        am.updated_by = Set(tx.actor().id);
-        tx.update_as::<attendance_day::Entity, _>(am, "reopened")
-            .await?;
+        crate::services::workflow::advance::<attendance_day::Entity, _>(
+            tx,
+            tx.actor().id,
+            &r,
+            "reopened",
+            |am| {
+                am.validated = Set(false);
+            },
+        )
+        .await?;
     }
     Ok(())
 }

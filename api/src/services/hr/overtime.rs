@@ -18,7 +18,7 @@ use chrono::{Datelike, Months, NaiveDate, Utc};
 use entity::TenantTx;
 use entity::hr::{attendance_day, hr_settings, overtime_request};
 use entity::org::employee;
-use sea_orm::{ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::calendar::month_start;
@@ -493,22 +493,19 @@ pub async fn decide(
             }
         }
     }
-    let version = row.version;
-    let mut am = row.into_active_model();
-    am.status = Set(next.db().into());
-    if action != OvertimeRequestAction::Cancel {
-        am.decided_by = Set(Some(actor));
-        am.decided_at = Set(Some(Utc::now()));
-    }
-    crate::services::stamp(
-        &mut am.version,
-        &mut am.updated_at,
-        &mut am.updated_by,
-        version,
-        actor,
-    );
-    let row = tx
-        .update_as::<overtime_request::Entity, _>(am, OvertimeRequestState::past(action))
-        .await?;
+    let row = crate::services::workflow::advance::<overtime_request::Entity, _>(
+        tx,
+        Some(actor),
+        &row,
+        OvertimeRequestState::past(action),
+        |am| {
+            am.status = Set(next.db().into());
+            if action != OvertimeRequestAction::Cancel {
+                am.decided_by = Set(Some(actor));
+                am.decided_at = Set(Some(Utc::now()));
+            }
+        },
+    )
+    .await?;
     Ok(Ok((row, warnings)))
 }

@@ -27,7 +27,7 @@ use entity::hr::{
 };
 use entity::org::employee;
 use rust_decimal::{Decimal, RoundingStrategy};
-use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, IntoActiveModel, QueryFilter, QueryOrder};
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use super::formula::Formula;
@@ -905,19 +905,17 @@ async fn apply(
     change: impl FnOnce(&mut payroll_run::ActiveModel),
 ) -> AppResult<payroll_run::Model> {
     let to = state(row).next(action).unwrap_or(state(row));
-    let mut am = row.clone().into_active_model();
-    am.status = Set(to.db().into());
-    change(&mut am);
-    crate::services::stamp(
-        &mut am.version,
-        &mut am.updated_at,
-        &mut am.updated_by,
-        row.version,
-        actor,
-    );
-    Ok(tx
-        .update_as::<payroll_run::Entity, _>(am, PayrollRunState::past(action))
-        .await?)
+    crate::services::workflow::advance::<payroll_run::Entity, _>(
+        tx,
+        Some(actor),
+        row,
+        PayrollRunState::past(action),
+        |am| {
+            am.status = Set(to.db().into());
+            change(am);
+        },
+    )
+    .await
 }
 
 async fn account_by_code(tx: &TenantTx, code: &str) -> AppResult<Option<Uuid>> {
@@ -958,16 +956,19 @@ async fn set_slips(tx: &TenantTx, run: Uuid, status: &str, published: bool) -> A
         )
         .await?;
     for r in rows {
-        let version = r.version;
-        let mut am = r.into_active_model();
-        am.status = Set(status.into());
-        if published {
-            am.published_at = Set(Some(Utc::now()));
-        }
-        am.version = Set(version + 1);
-        am.updated_at = Set(Utc::now());
-        am.updated_by = Set(tx.actor().id);
-        tx.update_as::<payslip::Entity, _>(am, status).await?;
+        crate::services::workflow::advance::<payslip::Entity, _>(
+            tx,
+            tx.actor().id,
+            &r,
+            status,
+            |am| {
+                am.status = Set(status.into());
+                if published {
+                    am.published_at = Set(Some(Utc::now()));
+                }
+            },
+        )
+        .await?;
     }
     Ok(())
 }

@@ -22,7 +22,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::TenantTx;
 use entity::hr::{attendance_day, hr_settings, leave_request, time_event};
 use entity::org::employee;
-use sea_orm::{ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter, QueryOrder};
+use sea_orm::{ActiveValue::Set, ColumnTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use super::calendar::{self, Day};
@@ -291,16 +291,7 @@ async fn refresh_from_events(
         .iter()
         .map(|e| (TimeEventKind::from_db(&e.kind), e.occurred_at))
         .collect();
-    let day = calendar::days(tx, emp.id, date, date)
-        .await?
-        .pop()
-        .unwrap_or(Day {
-            date,
-            contract: None,
-            schedule: None,
-            holiday: false,
-            working: false,
-        });
+    let day = calendar::day(tx, emp.id, date).await?;
     let m = derive(settings, &day, &pairs, remote);
     write_day(
         tx, existing, emp.id, &day, &m, remote, "events", None, false,
@@ -325,25 +316,28 @@ async fn write_day(
     let actor = tx.actor().id;
     match existing {
         Some(row) => {
-            let version = row.version;
-            let mut am = row.into_active_model();
-            am.first_in = Set(m.first_in);
-            am.last_out = Set(m.last_out);
-            am.worked_minutes = Set(m.worked);
-            am.late_minutes = Set(m.late);
-            am.overtime_minutes = Set(m.overtime);
-            am.holiday_minutes = Set(m.holiday);
-            am.status = Set(m.status.db().into());
-            am.remote = Set(remote);
-            am.source = Set(source.into());
-            am.validated = Set(validated);
-            if note.is_some() {
-                am.note = Set(note);
-            }
-            am.version = Set(version + 1);
-            am.updated_at = Set(Utc::now());
-            am.updated_by = Set(actor);
-            Ok(tx.update::<attendance_day::Entity, _>(am).await?)
+            crate::services::workflow::advance::<attendance_day::Entity, _>(
+                tx,
+                actor,
+                &row,
+                "update",
+                |am| {
+                    am.first_in = Set(m.first_in);
+                    am.last_out = Set(m.last_out);
+                    am.worked_minutes = Set(m.worked);
+                    am.late_minutes = Set(m.late);
+                    am.overtime_minutes = Set(m.overtime);
+                    am.holiday_minutes = Set(m.holiday);
+                    am.status = Set(m.status.db().into());
+                    am.remote = Set(remote);
+                    am.source = Set(source.into());
+                    am.validated = Set(validated);
+                    if note.is_some() {
+                        am.note = Set(note);
+                    }
+                },
+            )
+            .await
         }
         None => {
             let mut am = attendance_day::ActiveModel {
@@ -436,16 +430,7 @@ async fn manual_minutes(
     {
         return Ok(refuse("firstIn", E::Invalid, "on or next to the work date"));
     }
-    let day = calendar::days(tx, employee, date, date)
-        .await?
-        .pop()
-        .unwrap_or(Day {
-            date,
-            contract: None,
-            schedule: None,
-            holiday: false,
-            working: false,
-        });
+    let day = calendar::day(tx, employee, date).await?;
     let mut m = derive(settings, &day, &events, input.remote);
     if let Some(s) = input.status {
         m.status = s;
@@ -640,14 +625,16 @@ pub async fn validate(tx: &TenantTx, scope: &Scope) -> AppResult<Checked<Validat
             .await?;
         let have: BTreeSet<NaiveDate> = rows.iter().map(|r| r.work_date).collect();
         for row in rows.into_iter().filter(|r| !r.validated) {
-            let version = row.version;
-            let mut am = row.into_active_model();
-            am.validated = Set(true);
-            am.version = Set(version + 1);
-            am.updated_at = Set(Utc::now());
-            am.updated_by = Set(tx.actor().id);
-            tx.update_as::<attendance_day::Entity, _>(am, "validated")
-                .await?;
+            crate::services::workflow::advance::<attendance_day::Entity, _>(
+                tx,
+                tx.actor().id,
+                &row,
+                "validated",
+                |am| {
+                    am.validated = Set(true);
+                },
+            )
+            .await?;
             out.validated += 1;
         }
         let leave = approved_leave(tx, emp.id, scope.from, scope.to).await?;
@@ -726,14 +713,15 @@ pub async fn reopen(tx: &TenantTx, scope: &Scope) -> AppResult<Checked<Validatio
         }
         let settings = super::settings(tx).await?;
         for row in rows {
-            let (version, date, from_events) = (row.version, row.work_date, row.source == "events");
-            let mut am = row.into_active_model();
-            am.validated = Set(false);
-            am.version = Set(version + 1);
-            am.updated_at = Set(Utc::now());
-            am.updated_by = Set(tx.actor().id);
-            tx.update_as::<attendance_day::Entity, _>(am, "reopened")
-                .await?;
+            let (date, from_events) = (row.work_date, row.source == "events");
+            crate::services::workflow::advance::<attendance_day::Entity, _>(
+                tx,
+                tx.actor().id,
+                &row,
+                "reopened",
+                |am| am.validated = Set(false),
+            )
+            .await?;
             // Events stored while the day was validated count now.
             if from_events {
                 refresh_from_events(tx, &settings, &emp, date).await?;
