@@ -203,9 +203,19 @@ async fn whole_responses_are_cached_on_request_and_never_outlive_a_write() {
     let (first, hit) = cached_query(app, &t.token).await;
     assert!(!hit, "the first request cannot be a hit");
     assert_eq!(first["data"], plain.data().clone());
-    let (again, hit) = cached_query(reader, &t.token).await;
+    // Every commit in the tenant retires its cached responses, the event dispatcher's too, and a
+    // new tenant's seed leaves it events to dispatch: the repeat is a hit once they are done.
+    let mut again = Value::Null;
+    let mut hit = false;
+    for _ in 0..50 {
+        (again, hit) = cached_query(reader, &t.token).await;
+        if hit {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     assert!(hit, "the repeat was computed again: {again}");
-    assert_eq!(again, first);
+    assert_eq!(again["data"], first["data"]);
 
     // The invoiced total is the sum of the stored totals of the posted customer invoices.
     let listed = app
