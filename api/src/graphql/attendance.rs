@@ -376,7 +376,7 @@ impl From<overtime::Assessment> for OvertimeSummary {
 }
 
 /// The employee a request is about: the one named (needs `permission`) or the caller's own.
-async fn whose(
+pub(crate) async fn whose(
     session: &Session,
     named: Option<&ID>,
     permission: Permission,

@@ -191,18 +191,13 @@ impl LeaveReadQuery {
         #[graphql(desc = "The day (default: today).")] on: Option<NaiveDate>,
     ) -> GqlResult<Vec<LeaveBalance>> {
         let session = ctx.authorize(Permission::SubmitRequests)?;
-        let own = session.own_employee().await?;
-        let employee = match &employee_id {
-            Some(id) => {
-                let e = GlobalId::decode_for::<employee::Entity>(id);
-                if e.is_none() || e != own {
-                    session.principal.require(Permission::ViewAttendance)?;
-                }
-                e
-            }
-            None => own,
-        };
-        let Some(employee) = employee else {
+        let Ok(employee) = crate::graphql::attendance::whose(
+            session,
+            employee_id.as_ref(),
+            Permission::ViewAttendance,
+        )
+        .await?
+        else {
             return Ok(Vec::new());
         };
         let on = on.unwrap_or_else(|| Utc::now().date_naive());

@@ -327,11 +327,10 @@ async fn month_of(
     end: NaiveDate,
 ) -> AppResult<Month> {
     let days = super::calendar::days(tx, emp.id, start, end).await?;
-    let off = super::calendar::holidays(tx, start, end).await?;
-    let working_days = start
-        .iter_days()
-        .take_while(|d| *d <= end)
-        .filter(|d| !off.contains(d) && super::calendar::on_weekday(schedule, *d))
+    // The month's working days on the schedule, inside a contract or not (the proration base).
+    let working_days = days
+        .iter()
+        .filter(|d| !d.holiday && super::calendar::on_weekday(schedule, d.date))
         .count();
     use attendance_day::Column as A;
     let rows: HashMap<NaiveDate, attendance_day::Model> = tx
@@ -461,6 +460,7 @@ pub async fn compute(
         .into_iter()
         .map(|c| (c.id, c))
         .collect();
+    let mut structures: HashMap<Uuid, Vec<salary_component::Model>> = HashMap::new();
     for (employee_id, contract) in &latest {
         let Some(emp) = super::lock_employee(tx, *employee_id).await? else {
             continue;
@@ -502,18 +502,28 @@ pub async fn compute(
             );
             continue;
         }
-        use salary_structure_component::Column as SC;
-        let mut components: Vec<salary_component::Model> = tx
-            .all(
-                tx.select::<salary_structure_component::Entity>()
-                    .refine(|q| q.filter(SC::StructureId.eq(assignment.structure_id))),
-            )
-            .await?
-            .into_iter()
-            .filter_map(|l| all_components.get(&l.component_id).cloned())
-            .filter(|c| c.archived_at.is_none())
-            .collect();
-        components.sort_by_key(|c| (c.sequence, c.code.clone()));
+        // Everyone on a structure shares its components: read them once per structure.
+        if let std::collections::hash_map::Entry::Vacant(slot) =
+            structures.entry(assignment.structure_id)
+        {
+            use salary_structure_component::Column as SC;
+            let mut list: Vec<salary_component::Model> = tx
+                .all(
+                    tx.select::<salary_structure_component::Entity>()
+                        .refine(|q| q.filter(SC::StructureId.eq(assignment.structure_id))),
+                )
+                .await?
+                .into_iter()
+                .filter_map(|l| all_components.get(&l.component_id).cloned())
+                .filter(|c| c.archived_at.is_none())
+                .collect();
+            list.sort_by_key(|c| (c.sequence, c.code.clone()));
+            slot.insert(list);
+        }
+        let components = structures
+            .get(&assignment.structure_id)
+            .cloned()
+            .unwrap_or_default();
         let own = amounts(&assignment);
         let payment_days = Decimal::from(month.covered_days) - month.unpaid - month.absent;
         let mut vars: HashMap<&str, Decimal> = HashMap::from([
@@ -542,24 +552,24 @@ pub async fn compute(
         let custom = |c: &salary_component::Model,
                       vars: &HashMap<&str, Decimal>|
          -> Result<Decimal, String> {
-            match ComponentCalc::from_db(&c.calc) {
-                ComponentCalc::Fixed => Ok(c.amount.unwrap_or_default()),
-                ComponentCalc::PerEmployee => Ok(own.get(&c.code).copied().unwrap_or_default()),
+            let v = match ComponentCalc::from_db(&c.calc) {
+                ComponentCalc::Fixed => c.amount.unwrap_or_default(),
+                ComponentCalc::PerEmployee => own.get(&c.code).copied().unwrap_or_default(),
                 ComponentCalc::Formula => Formula::parse(c.formula.as_deref().unwrap_or(""))
                     .and_then(|f| f.eval(vars))
-                    .map_err(|e| format!("{}: {e}", c.code)),
-                _ => Ok(Decimal::ZERO),
+                    .map_err(|e| format!("{}: {e}", c.code))?,
+                _ => Decimal::ZERO,
+            };
+            if v.abs() > limit {
+                return Err(format!("{}: {v} is out of range", c.code));
             }
+            Ok(Rounding::from_db(&c.rounding).apply(v, dp))
         };
         // Earnings, in order; the overtime base grows as they are computed.
         for c in components.iter().filter(|c| c.kind == "earning") {
             vars.insert("ot_base", ot_base);
             match custom(c, &vars) {
-                Ok(v) if v.abs() > limit => {
-                    formula_error = Some(format!("{}: {v} is out of range", c.code));
-                }
-                Ok(v) => {
-                    let amount = Rounding::from_db(&c.rounding).apply(v, dp);
+                Ok(amount) => {
                     if c.in_overtime_base {
                         ot_base += amount;
                     }
@@ -678,12 +688,9 @@ pub async fn compute(
             .filter(|c| c.kind == "deduction" && !ComponentCalc::from_db(&c.calc).statutory())
         {
             match custom(c, &vars) {
-                Ok(v) if v.abs() > limit => {
-                    formula_error = Some(format!("{}: {v} is out of range", c.code));
-                }
-                Ok(v) => lines.push(Line {
+                Ok(amount) => lines.push(Line {
                     component: c.clone(),
-                    amount: Rounding::from_db(&c.rounding).apply(v, dp),
+                    amount,
                 }),
                 Err(e) => formula_error = Some(e),
             }
