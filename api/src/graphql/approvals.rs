@@ -114,7 +114,8 @@ node_object! {
     /// conditions all hold applies; a document no rule matches is approved at submission. Needs
     /// `MANAGE_APPROVAL_RULES`.
     ApprovalRule(approval_rule) {
-        /// The document type governed: `PurchaseRequest`, `ExpenseClaim` or `LeaveRequest`.
+        /// The document type governed: `PurchaseRequest`, `ExpenseClaim`, `LeaveRequest` or
+        /// `JobRequisition`.
         async fn document_type(&self) -> &str {
             &self.0.document_type
         }
@@ -204,7 +205,8 @@ order_field! {
 /// A new approval rule.
 #[derive(InputObject)]
 pub struct CreateApprovalRuleInput {
-    /// The document type governed: `PurchaseRequest`, `ExpenseClaim` or `LeaveRequest`.
+    /// The document type governed: `PurchaseRequest`, `ExpenseClaim`, `LeaveRequest` or
+    /// `JobRequisition`.
     pub document_type: String,
     /// Display name, at most 200 characters.
     pub name: String,
@@ -438,6 +440,12 @@ async fn document_node(
         )
         .await?
         .map(|r| Node::LeaveRequest(crate::graphql::leave::LeaveRequest(r)))),
+        "JobRequisition" => Ok(load_one::<entity::hr::job_requisition::Entity>(
+            ctx,
+            Some(request.document_id),
+        )
+        .await?
+        .map(|r| Node::JobRequisition(crate::graphql::recruiting::JobRequisition(r)))),
         _ => resolve_node(
             ctx,
             &GlobalId::encode(&request.document_type, request.document_id),

@@ -38,6 +38,7 @@ use crate::graphql::hr::{EmploymentContract, Holiday, LeaveAllocation, LeaveType
 use crate::graphql::idp::{self, IdentityProvider};
 use crate::graphql::leave::LeaveRequest;
 use crate::graphql::listing::{Cursor, SortKey, keyset_condition, ordering_name};
+use crate::graphql::offboarding::{FinalSettlement, Separation, SeveranceScheme};
 use crate::graphql::org::{CostCentre, Employee, Location, OrgUnit, Party, Tag};
 use crate::graphql::payroll::{
     PayrollRun, Payslip, SalaryComponent, SalaryStructure, SalaryStructureAssignment,
@@ -45,6 +46,10 @@ use crate::graphql::payroll::{
 };
 use crate::graphql::persisted::PersistedOperation;
 use crate::graphql::purchasing::PurchaseRequest;
+use crate::graphql::recruiting::{
+    Applicant, ChecklistTemplate, HeadcountPlan, HrChecklistTask, Interview, JobOffer, JobOpening,
+    JobRequisition, Onboarding,
+};
 use crate::graphql::resource::{Resource, resource_node};
 use crate::graphql::webhooks::{WebhookDelivery, WebhookEndpoint};
 
@@ -770,6 +775,30 @@ nodes! {
     SalaryStructureAssignment(SalaryStructureAssignment) for entity::hr::salary_structure_assignment::Entity,
     /// A payroll run.
     PayrollRun(PayrollRun) for entity::hr::payroll_run::Entity,
+    /// A headcount plan.
+    HeadcountPlan(HeadcountPlan) for entity::hr::headcount_plan::Entity,
+    /// A job requisition.
+    JobRequisition(JobRequisition) for entity::hr::job_requisition::Entity,
+    /// A job opening.
+    JobOpening(JobOpening) for entity::hr::job_opening::Entity,
+    /// An applicant.
+    Applicant(Applicant) for entity::hr::applicant::Entity,
+    /// An interview.
+    Interview(Interview) for entity::hr::interview::Entity,
+    /// A job offer.
+    JobOffer(JobOffer) for entity::hr::job_offer::Entity,
+    /// A checklist template.
+    ChecklistTemplate(ChecklistTemplate) for entity::hr::checklist_template::Entity,
+    /// An onboarding.
+    Onboarding(Onboarding) for entity::hr::onboarding::Entity,
+    /// A task of an onboarding or separation.
+    HrChecklistTask(HrChecklistTask) for entity::hr::hr_checklist_task::Entity,
+    /// A separation.
+    Separation(Separation) for entity::hr::separation::Entity,
+    /// A severance scheme.
+    SeveranceScheme(SeveranceScheme) for entity::hr::severance_scheme::Entity,
+    /// A final settlement.
+    FinalSettlement(FinalSettlement) for entity::hr::final_settlement::Entity,
     /// A payslip.
     Payslip(Payslip) for entity::hr::payslip::Entity,
     /// A health check.

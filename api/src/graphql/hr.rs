@@ -895,6 +895,8 @@ pub struct HrQuery(
     crate::graphql::leave::LeaveQuery,
     crate::graphql::payroll::PayrollQuery,
     crate::graphql::health::HealthCheckQuery,
+    crate::graphql::recruiting::RecruitingQuery,
+    crate::graphql::offboarding::OffboardingQuery,
 );
 
 /// Every HR mutation.
@@ -911,4 +913,6 @@ pub struct HrMutation(
     crate::graphql::leave::LeaveMutation,
     crate::graphql::payroll::PayrollMutation,
     crate::graphql::health::HealthCheckMutation,
+    crate::graphql::recruiting::RecruitingMutation,
+    crate::graphql::offboarding::OffboardingMutation,
 );

@@ -241,6 +241,10 @@ node_object! {
         async fn hire_date(&self) -> NaiveDate {
             self.0.hire_date
         }
+        /// The last day of employment, once the employee has left (set by a completed separation).
+        async fn left_on(&self) -> Option<NaiveDate> {
+            self.0.left_on
+        }
         /// The unit the employee belongs to. Needs `VIEW_ORGANISATION`.
         async fn org_unit(&self, ctx: &Context<'_>) -> GqlResult<Option<OrgUnit>> {
             ctx.authorize(Permission::ViewOrganisation)?;

@@ -589,6 +589,48 @@ where
     }
 }
 
+/// Creates a row through its validation inside a larger change (a workflow that creates a
+/// record of another domain), with the problems in the caller's own codes: the shared codes
+/// keep their meaning and a domain's own become `INVALID`, with its message.
+pub async fn create_in<R: Editable, C: ErrorCodes>(
+    tx: &TenantTx,
+    actor: Option<Uuid>,
+    input: &R::Create,
+) -> AppResult<Result<R::Model, Vec<InputError<C>>>>
+where
+    R::Code: PartialEq,
+{
+    Ok(create_row::<R>(tx, actor, input, None)
+        .await?
+        .map(|(row, _)| row)
+        .map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|e| InputError {
+                    field: e.field,
+                    code: recode::<R::Code, C>(e.code),
+                    message: e.message,
+                })
+                .collect()
+        }))
+}
+
+/// A shared code in another domain's terms (`INVALID` for a domain's own).
+fn recode<A: ErrorCodes + PartialEq, B: ErrorCodes>(code: A) -> B {
+    [
+        (A::REQUIRED, B::REQUIRED),
+        (A::TOO_LONG, B::TOO_LONG),
+        (A::DUPLICATE, B::DUPLICATE),
+        (A::NOT_FOUND, B::NOT_FOUND),
+        (A::ARCHIVED, B::ARCHIVED),
+        (A::CONFLICT, B::CONFLICT),
+        (A::NOT_SAVED, B::NOT_SAVED),
+    ]
+    .into_iter()
+    .find(|(a, _)| *a == code)
+    .map_or(B::INVALID, |(_, b)| b)
+}
+
 /// `update<Entity>`: validates and applies a patch at the expected version.
 pub async fn update<R: Editable>(
     ctx: &Context<'_>,

@@ -833,7 +833,12 @@ pub async fn check_delegation(
 }
 
 /// The document types that go through approvals.
-pub const APPROVABLE: &[&str] = &["PurchaseRequest", "ExpenseClaim", "LeaveRequest"];
+pub const APPROVABLE: &[&str] = &[
+    "PurchaseRequest",
+    "ExpenseClaim",
+    "LeaveRequest",
+    "JobRequisition",
+];
 
 /// Decides the pending approval of any approvable document (by global id) and moves the
 /// document on when the approval is complete: the one place that knows which service owns
@@ -873,6 +878,10 @@ pub async fn decide_document(
             tx.get_for_update::<entity::hr::leave_request::Entity>(id)
                 .await?;
         }
+        "JobRequisition" => {
+            tx.get_for_update::<entity::hr::job_requisition::Entity>(id)
+                .await?;
+        }
         other => {
             return Err(crate::error::AppError::internal(anyhow::anyhow!(
                 "no service owns approvable documents of type {other}"
@@ -891,6 +900,9 @@ pub async fn decide_document(
             crate::services::accounting::expenses::on_decided(tx, actor, id, outcome).await?
         }
         "LeaveRequest" => crate::services::hr::leave::on_decided(tx, actor, id, outcome).await?,
+        "JobRequisition" => {
+            crate::services::hr::recruiting::on_decided(tx, actor, id, outcome).await?
+        }
         other => {
             return Err(crate::error::AppError::internal(anyhow::anyhow!(
                 "no service owns approvable documents of type {other}"

@@ -46,11 +46,13 @@ pub enum DocumentType {
     LeaveRequest,
     /// Payroll runs.
     PayrollRun,
+    /// Job requisitions.
+    JobRequisition,
 }
 
 impl DocumentType {
     /// Every document type.
-    pub const ALL: [DocumentType; 13] = [
+    pub const ALL: [DocumentType; 14] = [
         DocumentType::Invoice,
         DocumentType::Bill,
         DocumentType::CreditNote,
@@ -64,6 +66,7 @@ impl DocumentType {
         DocumentType::EmploymentContract,
         DocumentType::LeaveRequest,
         DocumentType::PayrollRun,
+        DocumentType::JobRequisition,
     ];
 
     /// The stored key (`invoice`, `journal_entry`, ...).
@@ -82,6 +85,7 @@ impl DocumentType {
             DocumentType::EmploymentContract => "employment_contract",
             DocumentType::LeaveRequest => "leave_request",
             DocumentType::PayrollRun => "payroll_run",
+            DocumentType::JobRequisition => "job_requisition",
         }
     }
 
@@ -101,6 +105,7 @@ impl DocumentType {
             DocumentType::EmploymentContract => "EC-{YYYY}-{SEQ:5}",
             DocumentType::LeaveRequest => "LV-{YYYY}-{SEQ:6}",
             DocumentType::PayrollRun => "PRL-{YYYY}-{SEQ:4}",
+            DocumentType::JobRequisition => "REQ-{YYYY}-{SEQ:5}",
         }
     }
 }

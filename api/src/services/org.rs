@@ -50,10 +50,10 @@ fn code(p: &mut P, path: &str, value: &str) -> String {
     value
 }
 
-/// An email address: one `@`, something on both sides, a dot in the domain, no spaces.
-fn email(p: &mut P, path: &str, value: &str, required: bool) -> String {
-    let value = value.trim().to_lowercase();
-    let ok = value.len() <= 254
+/// Whether a (trimmed, lower-cased) text is an email address: one `@`, something on both
+/// sides, a dot in the domain, no spaces.
+pub fn valid_email(value: &str) -> bool {
+    value.len() <= 254
         && value.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty()
                 && domain.contains('.')
@@ -61,8 +61,13 @@ fn email(p: &mut P, path: &str, value: &str, required: bool) -> String {
                 && !domain.ends_with('.')
                 && !domain.contains('@')
         })
-        && !value.chars().any(char::is_whitespace);
-    if !ok {
+        && !value.chars().any(char::is_whitespace)
+}
+
+/// An email address, checked by [`valid_email`].
+fn email(p: &mut P, path: &str, value: &str, required: bool) -> String {
+    let value = value.trim().to_lowercase();
+    if !valid_email(&value) {
         if required {
             p.row(path, OrgErrorCode::Invalid, "not an email address");
         } else {
@@ -244,6 +249,7 @@ impl Editable for employee::Entity {
             user_id: Set(linked_user(tx, p, "userId", input.user_id, None).await?),
             national_id_number: Set(None),
             bank_account: Set(None),
+            left_on: Set(None),
             archived_at: Set(None),
             ..Default::default()
         })

@@ -380,6 +380,7 @@ impl NewEmployee<'_> {
             user_id: Set(self.user_id),
             national_id_number: Set(self.national_id_number),
             bank_account: Set(self.bank_account),
+            left_on: Set(None),
             version: Set(1),
             created_at: Set(now),
             updated_at: Set(now),

@@ -902,7 +902,200 @@ async fn seed_hr(tx: &entity::TenantTx, admin: Uuid, employee: Uuid) -> api::err
     stamp_new::<entity::hr::health_check::Entity>(&mut check, Some(admin))?;
     tx.insert::<entity::hr::health_check::Entity, _>(check)
         .await?;
-    seed_payroll(tx, admin, employee, contract_id).await
+    seed_payroll(tx, admin, employee, contract_id).await?;
+    seed_recruiting(tx, admin, employee, schedule.id).await
+}
+
+/// One row of every recruiting, onboarding and offboarding node type. The separation is
+/// cancelled and the scheme inactive, so tests that use the first employee are not affected.
+async fn seed_recruiting(
+    tx: &entity::TenantTx,
+    admin: Uuid,
+    employee: Uuid,
+    schedule: Uuid,
+) -> api::error::AppResult<()> {
+    use api::graphql::core::GlobalId;
+    use api::graphql::recruiting::*;
+    use api::graphql::resource::{create_valid, stamp_new};
+    use api::graphql::scalars::Decimal as D;
+    use entity::hr::{
+        final_settlement, job_offer, job_opening, job_requisition, onboarding, separation,
+        severance_scheme,
+    };
+    use sea_orm::ActiveValue::Set;
+    let date = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).expect("date");
+    let unit = tx
+        .get::<entity::org::employee::Entity>(employee)
+        .await?
+        .and_then(|e| e.org_unit_id)
+        .expect("the first employee has a unit");
+    create_valid::<entity::hr::headcount_plan::Entity>(
+        tx,
+        &CreateHeadcountPlanInput {
+            org_unit_id: GlobalId::of::<entity::org::org_unit::Entity>(unit),
+            period_start: date(2026, 4, 1),
+            period_end: date(2027, 3, 31),
+            planned_headcount: 10,
+            note: None,
+        },
+    )
+    .await?;
+    let mut req = job_requisition::ActiveModel {
+        number: Set("REQ-SEED-1".into()),
+        requester_user_id: Set(admin),
+        org_unit_id: Set(unit),
+        headcount_plan_id: Set(None),
+        title: Set("Seed engineer".into()),
+        vacancies: Set(1),
+        filled: Set(0),
+        salary_max: Set(400_000.into()),
+        currency: Set("JPY".into()),
+        reason: Set(None),
+        status: Set("approved".into()),
+        submitted_at: Set(None),
+        archived_at: Set(None),
+        ..Default::default()
+    };
+    stamp_new::<job_requisition::Entity>(&mut req, Some(admin))?;
+    let req = tx.insert::<job_requisition::Entity, _>(req).await?;
+    let opening = create_valid::<job_opening::Entity>(
+        tx,
+        &CreateJobOpeningInput {
+            requisition_id: GlobalId::of::<job_requisition::Entity>(req.id),
+            title: None,
+            description: None,
+            closes_on: None,
+        },
+    )
+    .await?;
+    let who = create_valid::<entity::hr::applicant::Entity>(
+        tx,
+        &CreateApplicantInput {
+            opening_id: GlobalId::of::<job_opening::Entity>(opening.id),
+            family_name: "Suzuki".into(),
+            given_name: "Hanako".into(),
+            email: "hanako@candidate.test.example".into(),
+            phone: None,
+            source: None,
+            note: None,
+        },
+    )
+    .await?;
+    create_valid::<entity::hr::interview::Entity>(
+        tx,
+        &CreateInterviewInput {
+            applicant_id: GlobalId::of::<entity::hr::applicant::Entity>(who.id),
+            round: None,
+            scheduled_at: chrono::Utc::now(),
+            location: None,
+        },
+    )
+    .await?;
+    create_valid::<entity::hr::checklist_template::Entity>(
+        tx,
+        &CreateChecklistTemplateInput {
+            code: "SEED".into(),
+            name: "Seed onboarding".into(),
+            kind: ChecklistKind::Onboarding,
+            items: vec![ChecklistItemInput {
+                title: "Sign the contract".into(),
+                required: None,
+            }],
+        },
+    )
+    .await?;
+    let mut offer = job_offer::ActiveModel {
+        applicant_id: Set(who.id),
+        requisition_id: Set(req.id),
+        contract_type: Set("permanent".into()),
+        proposed_start: Set(date(2026, 10, 1)),
+        end_date: Set(None),
+        trial_end: Set(None),
+        wage: Set(300_000.into()),
+        work_schedule_id: Set(schedule),
+        structure_id: Set(None),
+        status: Set("accepted".into()),
+        decided_at: Set(None),
+        archived_at: Set(None),
+        ..Default::default()
+    };
+    stamp_new::<job_offer::Entity>(&mut offer, Some(admin))?;
+    let offer = tx.insert::<job_offer::Entity, _>(offer).await?;
+    let mut ob = onboarding::ActiveModel {
+        offer_id: Set(offer.id),
+        applicant_id: Set(who.id),
+        employee_id: Set(None),
+        status: Set("open".into()),
+        completed_at: Set(None),
+        archived_at: Set(None),
+        ..Default::default()
+    };
+    stamp_new::<onboarding::Entity>(&mut ob, Some(admin))?;
+    let ob = tx.insert::<onboarding::Entity, _>(ob).await?;
+    api::services::hr::onboarding::write_tasks(
+        tx,
+        admin,
+        (Some(ob.id), None),
+        api::services::hr::onboarding::from_template(None)
+            .into_iter()
+            .chain([api::services::hr::onboarding::NewTask {
+                kind: "task",
+                title: "Issue a laptop".into(),
+                required: true,
+                reference: None,
+            }])
+            .collect(),
+    )
+    .await?;
+    let mut sep = separation::ActiveModel {
+        employee_id: Set(employee),
+        last_working_day: Set(date(2030, 3, 31)),
+        reason: Set("retirement".into()),
+        note: Set(None),
+        status: Set("cancelled".into()),
+        completed_at: Set(None),
+        archived_at: Set(None),
+        ..Default::default()
+    };
+    stamp_new::<separation::Entity>(&mut sep, Some(admin))?;
+    let sep = tx.insert::<separation::Entity, _>(sep).await?;
+    let scheme = create_valid::<severance_scheme::Entity>(
+        tx,
+        &api::graphql::offboarding::CreateSeveranceSchemeInput {
+            code: "SEED".into(),
+            name: "Seed scheme".into(),
+            bands: vec![api::graphql::offboarding::SeveranceBandInput {
+                from_years: 0,
+                to_years: None,
+                months_per_year: D(1.into()),
+            }],
+            reason_factors: None,
+            active: Some(false),
+        },
+    )
+    .await?;
+    let zero = rust_decimal::Decimal::ZERO;
+    let mut settlement = final_settlement::ActiveModel {
+        separation_id: Set(sep.id),
+        employee_id: Set(employee),
+        scheme_id: Set(Some(scheme.id)),
+        service_months: Set(0),
+        base_wage: Set(zero),
+        severance: Set(zero),
+        retirement_deduction: Set(zero),
+        taxable_income: Set(zero),
+        income_tax: Set(zero),
+        resident_tax: Set(zero),
+        net: Set(zero),
+        declaration_submitted: Set(false),
+        status: Set("computed".into()),
+        entry_id: Set(None),
+        archived_at: Set(None),
+        ..Default::default()
+    };
+    stamp_new::<final_settlement::Entity>(&mut settlement, Some(admin))?;
+    tx.insert::<final_settlement::Entity, _>(settlement).await?;
+    Ok(())
 }
 
 /// One row of every payroll node type, for the first employee.

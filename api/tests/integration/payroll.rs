@@ -14,16 +14,16 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestTenant, shared};
 
-async fn call(token: &str, q: &str, vars: Value) -> Value {
+pub(crate) async fn call(token: &str, q: &str, vars: Value) -> Value {
     shared().gql(Some(token), q, vars).await.ok().data().clone()
 }
 
-fn ok(payload: &Value) -> &Value {
+pub(crate) fn ok(payload: &Value) -> &Value {
     assert_eq!(payload["errors"], json!([]), "{payload}");
     payload
 }
 
-fn codes(payload: &Value) -> Vec<String> {
+pub(crate) fn codes(payload: &Value) -> Vec<String> {
     payload["errors"]
         .as_array()
         .unwrap_or_else(|| panic!("no errors in {payload}"))
@@ -32,11 +32,11 @@ fn codes(payload: &Value) -> Vec<String> {
         .collect()
 }
 
-fn dec(v: &Value) -> Decimal {
+pub(crate) fn dec(v: &Value) -> Decimal {
     Decimal::from_str(v.as_str().unwrap_or_else(|| panic!("not a decimal: {v}"))).unwrap()
 }
 
-fn id(v: &Value) -> String {
+pub(crate) fn id(v: &Value) -> String {
     v["id"]
         .as_str()
         .unwrap_or_else(|| panic!("no id in {v}"))
@@ -44,7 +44,7 @@ fn id(v: &Value) -> String {
 }
 
 /// Creates a resource through its generated mutation and returns the node.
-async fn create(t: &TestTenant, what: &str, input: Value) -> Value {
+pub(crate) async fn create(t: &TestTenant, what: &str, input: Value) -> Value {
     let node = {
         let mut c = what.chars();
         let first = c.next().unwrap().to_lowercase().collect::<String>();
@@ -60,12 +60,12 @@ async fn create(t: &TestTenant, what: &str, input: Value) -> Value {
     ok(p)[&node].clone()
 }
 
-fn local(day: NaiveDate, h: u32, m: u32) -> String {
+pub(crate) fn local(day: NaiveDate, h: u32, m: u32) -> String {
     (day.and_hms_opt(h, m, 0).unwrap().and_utc() - Duration::hours(9)).to_rfc3339()
 }
 
 /// Records a worked day from 9:00 to `out` (hour, minute).
-async fn day(t: &TestTenant, employee: &str, d: NaiveDate, out: (u32, u32)) {
+pub(crate) async fn day(t: &TestTenant, employee: &str, d: NaiveDate, out: (u32, u32)) {
     let r = call(
         &t.token,
         "mutation($i: RecordAttendanceInput!) { recordAttendance(input: $i) { errors { field code message } } }",
@@ -75,7 +75,7 @@ async fn day(t: &TestTenant, employee: &str, d: NaiveDate, out: (u32, u32)) {
     ok(&r["recordAttendance"]);
 }
 
-fn weekdays(year: i32, month: u32) -> Vec<NaiveDate> {
+pub(crate) fn weekdays(year: i32, month: u32) -> Vec<NaiveDate> {
     let first = NaiveDate::from_ymd_opt(year, month, 1).unwrap();
     first
         .iter_days()
@@ -84,9 +84,9 @@ fn weekdays(year: i32, month: u32) -> Vec<NaiveDate> {
         .collect()
 }
 
-const RUN: &str = "id version status employees grossTotal deductionsTotal netTotal";
+pub(crate) const RUN: &str = "id version status employees grossTotal deductionsTotal netTotal";
 
-async fn run_action(t: &TestTenant, name: &str, run: &Value) -> Value {
+pub(crate) async fn run_action(t: &TestTenant, name: &str, run: &Value) -> Value {
     let r = call(
         &t.token,
         &format!("mutation($i: PayrollRunTransitionInput!) {{ {name}(input: $i) {{ payrollRun {{ {RUN} }} errors {{ field code message }} }} }}"),
@@ -96,7 +96,7 @@ async fn run_action(t: &TestTenant, name: &str, run: &Value) -> Value {
     r[name].clone()
 }
 
-async fn new_run(t: &TestTenant, month: &str) -> Value {
+pub(crate) async fn new_run(t: &TestTenant, month: &str) -> Value {
     let r = call(
         &t.token,
         &format!("mutation($i: CreatePayrollRunInput!) {{ createPayrollRun(input: $i) {{ payrollRun {{ {RUN} }} errors {{ field code message }} }} }}"),
@@ -106,7 +106,7 @@ async fn new_run(t: &TestTenant, month: &str) -> Value {
     r["createPayrollRun"].clone()
 }
 
-async fn validate(t: &TestTenant, from: &str, to: &str) {
+pub(crate) async fn validate(t: &TestTenant, from: &str, to: &str) {
     let r = call(
         &t.token,
         "mutation($i: AttendanceRangeInput!) { validateAttendance(input: $i) { errors { code message } } }",
@@ -116,7 +116,7 @@ async fn validate(t: &TestTenant, from: &str, to: &str) {
     ok(&r["validateAttendance"]);
 }
 
-const SLIP: &str = "id status paymentDays workingDays overtimeMinutes gross taxable socialInsurance incomeTax deductions net ytdGross ytdIncomeTax ytdNet employee { employeeNumber } lines { code amount }";
+pub(crate) const SLIP: &str = "id status paymentDays workingDays overtimeMinutes gross taxable socialInsurance incomeTax deductions net ytdGross ytdIncomeTax ytdNet employee { employeeNumber } lines { code amount }";
 
 #[tokio::test]
 async fn payroll_runs_from_attendance_to_a_balanced_entry_and_own_payslips() {

@@ -1,14 +1,26 @@
-//! HR: employment contracts, schedules, attendance, overtime, leave and payroll.
+//! HR: recruiting and onboarding, employment contracts, schedules, attendance, overtime,
+//! leave, payroll, health checks and offboarding.
 
+pub mod applicant;
 pub mod attendance_day;
+pub mod checklist_template;
 pub mod employment_contract;
+pub mod final_settlement;
+pub mod headcount_plan;
 pub mod health_check;
 pub mod holiday;
+pub mod hr_checklist_task;
 pub mod hr_settings;
+pub mod interview;
+pub mod interview_feedback;
+pub mod job_offer;
+pub mod job_opening;
+pub mod job_requisition;
 pub mod leave_allocation;
 pub mod leave_ledger_entry;
 pub mod leave_request;
 pub mod leave_type;
+pub mod onboarding;
 pub mod overtime_request;
 pub mod payroll_run;
 pub mod payroll_settings;
@@ -18,6 +30,8 @@ pub mod salary_component;
 pub mod salary_structure;
 pub mod salary_structure_assignment;
 pub mod salary_structure_component;
+pub mod separation;
+pub mod severance_scheme;
 pub mod social_insurance_enrolment;
 pub mod time_event;
 pub mod withholding_tax_bracket;
@@ -87,5 +101,30 @@ crate::tenant_scoped!(
         "findings_level",
         "follow_up_required",
         "high_stress"
+    ]
+);
+crate::tenant_scoped!(headcount_plan, "HeadcountPlan");
+crate::tenant_scoped!(job_requisition, "JobRequisition");
+crate::tenant_scoped!(job_opening, "JobOpening");
+crate::tenant_scoped!(applicant, "Applicant", sensitive = ["email", "phone"]);
+crate::tenant_scoped!(interview, "Interview");
+crate::tenant_scoped!(interview_feedback, "InterviewFeedback");
+crate::tenant_scoped!(job_offer, "JobOffer", sensitive = ["wage"]);
+crate::tenant_scoped!(checklist_template, "ChecklistTemplate");
+crate::tenant_scoped!(onboarding, "Onboarding");
+crate::tenant_scoped!(separation, "Separation");
+crate::tenant_scoped!(hr_checklist_task, "HrChecklistTask");
+crate::tenant_scoped!(severance_scheme, "SeveranceScheme");
+crate::tenant_scoped!(
+    final_settlement,
+    "FinalSettlement",
+    sensitive = [
+        "base_wage",
+        "severance",
+        "retirement_deduction",
+        "taxable_income",
+        "income_tax",
+        "resident_tax",
+        "net"
     ]
 );

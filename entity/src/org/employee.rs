@@ -27,6 +27,8 @@ pub struct Model {
     pub national_id_number: Option<String>,
     /// Salary account (bank, branch, account): sensitive like the national id.
     pub bank_account: Option<String>,
+    /// The last day of employment, once the employee has left.
+    pub left_on: Option<Date>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -16,9 +16,12 @@ pub mod demo;
 pub mod formula;
 pub mod health;
 pub mod leave;
+pub mod offboarding;
+pub mod onboarding;
 pub mod overtime;
 pub mod payroll;
 pub mod payroll_setup;
+pub mod recruiting;
 pub mod setup;
 pub mod time;
 
@@ -83,6 +86,10 @@ crate::error_codes! {
         NoTaxBracket,
         /// The accounting date is locked (or no fiscal year covers it).
         PeriodLocked,
+        /// The headcount plan or the requisition has no vacancy left for this.
+        NoVacancy,
+        /// Required checklist tasks are still open.
+        ChecklistIncomplete,
     }
 }
 

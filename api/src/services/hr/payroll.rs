@@ -925,7 +925,7 @@ async fn apply(
     .await
 }
 
-async fn account_by_code(tx: &TenantTx, code: &str) -> AppResult<Option<Uuid>> {
+pub async fn account_by_code(tx: &TenantTx, code: &str) -> AppResult<Option<Uuid>> {
     let code = code.to_owned();
     Ok(tx
         .one(
@@ -937,7 +937,7 @@ async fn account_by_code(tx: &TenantTx, code: &str) -> AppResult<Option<Uuid>> {
 }
 
 /// The ledger's refusals in HR's terms.
-fn from_ledger(
+pub fn from_ledger(
     errors: Vec<InputError<crate::services::accounting::AccountingErrorCode>>,
 ) -> Vec<InputError<E>> {
     use crate::services::accounting::AccountingErrorCode as A;
