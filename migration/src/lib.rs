@@ -38,6 +38,7 @@ mod m20261124_000024_hr_time_and_leave;
 mod m20261124_000025_hr_payroll;
 mod m20261124_000026_health_checks;
 mod m20261124_000027_hr_recruiting;
+mod m20261124_000028_hr_development;
 
 pub use m20261123_000019_accounting::{ledger_guards, lift_ledger_guards, restore_ledger_guards};
 
@@ -79,6 +80,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000025_hr_payroll::Migration),
             Box::new(m20261124_000026_health_checks::Migration),
             Box::new(m20261124_000027_hr_recruiting::Migration),
+            Box::new(m20261124_000028_hr_development::Migration),
         ]
     }
 }

@@ -94,6 +94,11 @@ impl MigrationTrait for Migration {
                             .timestamp_with_time_zone()
                             .null(),
                     )
+                    .col(
+                        ColumnDef::new("approved_at")
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
                     .foreign_key(&mut tenant_fk(
                         "job_requisitions",
                         "org_unit_id",

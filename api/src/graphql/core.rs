@@ -31,10 +31,16 @@ use crate::graphql::attendance::{AttendanceDay, OvertimeRequest, TimeEvent};
 use crate::graphql::audit::{self, AuditEntry, PersonalDataAccess};
 use crate::graphql::budgets::Budget;
 use crate::graphql::collab::{self, Attachment, Comment};
+use crate::graphql::development::{
+    EmployeeProfile, Grade, PerformanceCycle, PerformanceGoal, PerformanceReview, Position,
+    PositionRequiredTraining, ShiftAssignment, TrainingEnrolment, TrainingProgramme,
+    TrainingSession,
+};
 use crate::graphql::events::Notification;
 use crate::graphql::expenses::ExpenseClaim;
 use crate::graphql::health::HealthCheck;
 use crate::graphql::hr::{EmploymentContract, Holiday, LeaveAllocation, LeaveType, WorkSchedule};
+use crate::graphql::hr_reports::Survey;
 use crate::graphql::idp::{self, IdentityProvider};
 use crate::graphql::leave::LeaveRequest;
 use crate::graphql::listing::{Cursor, SortKey, keyset_condition, ordering_name};
@@ -799,6 +805,30 @@ nodes! {
     SeveranceScheme(SeveranceScheme) for entity::hr::severance_scheme::Entity,
     /// A final settlement.
     FinalSettlement(FinalSettlement) for entity::hr::final_settlement::Entity,
+    /// A grade.
+    Grade(Grade) for entity::hr::grade::Entity,
+    /// A position.
+    Position(Position) for entity::hr::position::Entity,
+    /// An employee profile.
+    EmployeeProfile(EmployeeProfile) for entity::hr::employee_profile::Entity,
+    /// A shift assignment.
+    ShiftAssignment(ShiftAssignment) for entity::hr::shift_assignment::Entity,
+    /// A training programme.
+    TrainingProgramme(TrainingProgramme) for entity::hr::training_programme::Entity,
+    /// A training session.
+    TrainingSession(TrainingSession) for entity::hr::training_session::Entity,
+    /// A training enrolment.
+    TrainingEnrolment(TrainingEnrolment) for entity::hr::training_enrolment::Entity,
+    /// A training a position requires.
+    PositionRequiredTraining(PositionRequiredTraining) for entity::hr::position_required_training::Entity,
+    /// A performance cycle.
+    PerformanceCycle(PerformanceCycle) for entity::hr::performance_cycle::Entity,
+    /// A performance goal.
+    PerformanceGoal(PerformanceGoal) for entity::hr::performance_goal::Entity,
+    /// A performance review.
+    PerformanceReview(PerformanceReview) for entity::hr::performance_review::Entity,
+    /// A survey.
+    Survey(Survey) for entity::hr::survey::Entity,
     /// A payslip.
     Payslip(Payslip) for entity::hr::payslip::Entity,
     /// A health check.

@@ -897,6 +897,8 @@ pub struct HrQuery(
     crate::graphql::health::HealthCheckQuery,
     crate::graphql::recruiting::RecruitingQuery,
     crate::graphql::offboarding::OffboardingQuery,
+    crate::graphql::development::DevelopmentQuery,
+    crate::graphql::hr_reports::HrReportsQuery,
 );
 
 /// Every HR mutation.
@@ -915,4 +917,6 @@ pub struct HrMutation(
     crate::graphql::health::HealthCheckMutation,
     crate::graphql::recruiting::RecruitingMutation,
     crate::graphql::offboarding::OffboardingMutation,
+    crate::graphql::development::DevelopmentMutation,
+    crate::graphql::hr_reports::HrReportsMutation,
 );

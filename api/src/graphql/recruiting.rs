@@ -212,7 +212,7 @@ node_object! {
     /// amount = top salary × 12 × vacancies). Recruiting (`VIEW_RECRUITING`) reads all; a
     /// requester reads their own.
     JobRequisition(job_requisition) {
-        /// Gapless per tenant, e.g. `REQ-2026-000001`.
+        /// Gapless per tenant, e.g. `REQ-2026-00001`.
         async fn number(&self) -> &str {
             &self.0.number
         }
@@ -1025,7 +1025,7 @@ pub struct CreateJobOfferInput {
     pub applicant_id: ID,
     /// The contract type (not `RE_EMPLOYMENT`).
     pub contract_type: ContractType,
-    /// First day of work, today or later.
+    /// First day of work.
     pub proposed_start: NaiveDate,
     /// End of a fixed term.
     pub end_date: Option<NaiveDate>,

@@ -903,7 +903,145 @@ async fn seed_hr(tx: &entity::TenantTx, admin: Uuid, employee: Uuid) -> api::err
     tx.insert::<entity::hr::health_check::Entity, _>(check)
         .await?;
     seed_payroll(tx, admin, employee, contract_id).await?;
-    seed_recruiting(tx, admin, employee, schedule.id).await
+    seed_recruiting(tx, admin, employee, schedule.id).await?;
+    seed_development(tx, admin, employee, schedule.id).await
+}
+
+/// One row of every grade, position, profile, shift, training, performance and survey node
+/// type, for the first employee (dates far from any test's).
+async fn seed_development(
+    tx: &entity::TenantTx,
+    admin: Uuid,
+    employee: Uuid,
+    schedule: Uuid,
+) -> api::error::AppResult<()> {
+    use api::graphql::core::GlobalId;
+    use api::graphql::development::*;
+    use api::graphql::resource::{create_valid, stamp_new};
+    use entity::hr::{
+        grade, performance_cycle, performance_review, position, survey, training_programme,
+        training_session,
+    };
+    use sea_orm::ActiveValue::Set;
+    let date = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).expect("date");
+    let emp = GlobalId::of::<entity::org::employee::Entity>(employee);
+    let g = create_valid::<grade::Entity>(
+        tx,
+        &CreateGradeInput {
+            code: "G1".into(),
+            name: "Grade 1".into(),
+            rank: Some(1),
+        },
+    )
+    .await?;
+    let pos = create_valid::<position::Entity>(
+        tx,
+        &CreatePositionInput {
+            code: "ENG".into(),
+            name: "Engineer".into(),
+            org_unit_id: None,
+            grade_id: Some(GlobalId::of::<grade::Entity>(g.id)),
+        },
+    )
+    .await?;
+    create_valid::<entity::hr::employee_profile::Entity>(
+        tx,
+        &CreateEmployeeProfileInput {
+            employee_id: emp.clone(),
+            grade_id: Some(GlobalId::of::<grade::Entity>(g.id)),
+            position_id: Some(GlobalId::of::<position::Entity>(pos.id)),
+            emergency_contact: Some("Yamada Hanako, +81 3 0000 0000".into()),
+        },
+    )
+    .await?;
+    create_valid::<entity::hr::shift_assignment::Entity>(
+        tx,
+        &CreateShiftAssignmentInput {
+            employee_id: emp.clone(),
+            work_date: date(2030, 1, 5),
+            work_schedule_id: GlobalId::of::<entity::hr::work_schedule::Entity>(schedule),
+        },
+    )
+    .await?;
+    let prog = create_valid::<training_programme::Entity>(
+        tx,
+        &CreateTrainingProgrammeInput {
+            code: "SAFETY".into(),
+            name: "Safety".into(),
+            validity_months: Some(12),
+        },
+    )
+    .await?;
+    create_valid::<entity::hr::position_required_training::Entity>(
+        tx,
+        &CreatePositionRequiredTrainingInput {
+            position_id: GlobalId::of::<position::Entity>(pos.id),
+            programme_id: GlobalId::of::<training_programme::Entity>(prog.id),
+        },
+    )
+    .await?;
+    let session = create_valid::<training_session::Entity>(
+        tx,
+        &CreateTrainingSessionInput {
+            programme_id: GlobalId::of::<training_programme::Entity>(prog.id),
+            starts_on: date(2030, 2, 1),
+            ends_on: date(2030, 2, 1),
+            capacity: 10,
+            location: None,
+        },
+    )
+    .await?;
+    create_valid::<entity::hr::training_enrolment::Entity>(
+        tx,
+        &CreateTrainingEnrolmentInput {
+            session_id: GlobalId::of::<training_session::Entity>(session.id),
+            employee_id: emp.clone(),
+        },
+    )
+    .await?;
+    let cycle = create_valid::<performance_cycle::Entity>(
+        tx,
+        &CreatePerformanceCycleInput {
+            name: "Seed cycle".into(),
+            period_start: date(2030, 4, 1),
+            period_end: date(2031, 3, 31),
+        },
+    )
+    .await?;
+    create_valid::<entity::hr::performance_goal::Entity>(
+        tx,
+        &CreatePerformanceGoalInput {
+            cycle_id: GlobalId::of::<performance_cycle::Entity>(cycle.id),
+            employee_id: emp,
+            title: "Seed goal".into(),
+            weight: 100,
+        },
+    )
+    .await?;
+    let mut review = performance_review::ActiveModel {
+        cycle_id: Set(cycle.id),
+        employee_id: Set(employee),
+        self_score: Set(None),
+        self_comment: Set(None),
+        manager_score: Set(None),
+        manager_comment: Set(None),
+        final_score: Set(None),
+        status: Set("open".into()),
+        archived_at: Set(None),
+        ..Default::default()
+    };
+    stamp_new::<performance_review::Entity>(&mut review, Some(admin))?;
+    tx.insert::<performance_review::Entity, _>(review).await?;
+    create_valid::<survey::Entity>(
+        tx,
+        &api::graphql::hr_reports::CreateSurveyInput {
+            title: "Seed survey".into(),
+            min_group_size: None,
+            questions: vec!["How satisfied are you?".into()],
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// One row of every recruiting, onboarding and offboarding node type. The separation is
@@ -953,6 +1091,7 @@ async fn seed_recruiting(
         reason: Set(None),
         status: Set("approved".into()),
         submitted_at: Set(None),
+        approved_at: Set(Some(chrono::Utc::now())),
         archived_at: Set(None),
         ..Default::default()
     };

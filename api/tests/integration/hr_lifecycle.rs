@@ -606,6 +606,40 @@ async fn hire_to_retire_end_to_end() {
         json!({"separationId": sep["id"], "startDate": "2026-08-01", "wage": "200000", "workScheduleId": schedule["id"]})).await;
     assert_eq!(codes(&r), ["ILLEGAL_TRANSITION"]);
 
+    // The reports see the same: the register of June, the labour cost of the two months on
+    // the unit's cost centre, and one vacancy filled (approved and filled in this test run).
+    create(
+        &t,
+        "CostCentre",
+        json!({"code": "CC-ENG", "name": "Engineering", "orgUnitId": unit["id"]}),
+    )
+    .await;
+    let r = call(&t.token, "query($r: ID!) { payrollRegister(runId: $r) { number lines { employee { employeeNumber } gross net } gross net } }", json!({"r": june["id"]})).await;
+    let reg = &r["payrollRegister"];
+    assert_eq!(
+        reg["lines"],
+        json!([{"employee": {"employeeNumber": "H001"}, "gross": "280000", "net": "233598"}]),
+        "{r}"
+    );
+    assert_eq!(
+        (&reg["gross"], &reg["net"]),
+        (&json!("280000"), &json!("233598"))
+    );
+    let r = call(&t.token, "{ labourCostByCostCentre(from: \"2026-06-01\", to: \"2026-07-31\") { costCentre { code } employees gross } }", json!({})).await;
+    assert_eq!(
+        r["labourCostByCostCentre"],
+        json!([{"costCentre": {"code": "CC-ENG"}, "employees": 1, "gross": "438261"}]),
+        "{r}"
+    );
+    let today = Utc::now().date_naive();
+    let r = call(&t.token, "query($f: NaiveDate!, $t: NaiveDate!) { timeToFillReport(from: $f, to: $t) { fills { days requisition { title } employee { employeeNumber } } averageDays } }",
+        json!({"f": today.pred_opt(), "t": today.succ_opt()})).await;
+    assert_eq!(
+        r["timeToFillReport"],
+        json!({"fills": [{"days": 0, "requisition": {"title": "Backend engineer"}, "employee": {"employeeNumber": "H001"}}], "averageDays": "0"}),
+        "{r}"
+    );
+
     // 7. Every entry balances and the chain holds.
     let v = call(&t.token, "{ verifyLedger { valid } }", json!({})).await;
     assert_eq!(v["verifyLedger"]["valid"], true);

@@ -24,6 +24,7 @@ mod events;
 mod graphql;
 mod health;
 mod hr;
+mod hr_development;
 mod hr_lifecycle;
 mod idempotency;
 mod identity;

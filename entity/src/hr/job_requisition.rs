@@ -34,6 +34,8 @@ pub struct Model {
     pub status: String,
     /// When submitted.
     pub submitted_at: Option<DateTimeUtc>,
+    /// When approved (time to fill counts from here).
+    pub approved_at: Option<DateTimeUtc>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -4,8 +4,10 @@
 pub mod applicant;
 pub mod attendance_day;
 pub mod checklist_template;
+pub mod employee_profile;
 pub mod employment_contract;
 pub mod final_settlement;
+pub mod grade;
 pub mod headcount_plan;
 pub mod health_check;
 pub mod holiday;
@@ -26,14 +28,27 @@ pub mod payroll_run;
 pub mod payroll_settings;
 pub mod payslip;
 pub mod payslip_line;
+pub mod performance_cycle;
+pub mod performance_goal;
+pub mod performance_review;
+pub mod position;
+pub mod position_required_training;
 pub mod salary_component;
 pub mod salary_structure;
 pub mod salary_structure_assignment;
 pub mod salary_structure_component;
 pub mod separation;
 pub mod severance_scheme;
+pub mod shift_assignment;
 pub mod social_insurance_enrolment;
+pub mod survey;
+pub mod survey_participation;
+pub mod survey_question;
+pub mod survey_response;
 pub mod time_event;
+pub mod training_enrolment;
+pub mod training_programme;
+pub mod training_session;
 pub mod withholding_tax_bracket;
 pub mod work_schedule;
 
@@ -128,3 +143,23 @@ crate::tenant_scoped!(
         "net"
     ]
 );
+crate::tenant_scoped!(grade, "Grade");
+crate::tenant_scoped!(position, "Position");
+crate::tenant_scoped!(
+    employee_profile,
+    "EmployeeProfile",
+    sensitive = ["emergency_contact"]
+);
+crate::tenant_scoped!(shift_assignment, "ShiftAssignment");
+crate::tenant_scoped!(training_programme, "TrainingProgramme");
+crate::tenant_scoped!(training_session, "TrainingSession");
+crate::tenant_scoped!(training_enrolment, "TrainingEnrolment");
+crate::tenant_scoped!(position_required_training, "PositionRequiredTraining");
+crate::tenant_scoped!(performance_cycle, "PerformanceCycle");
+crate::tenant_scoped!(performance_goal, "PerformanceGoal");
+crate::tenant_scoped!(performance_review, "PerformanceReview");
+crate::tenant_scoped!(survey, "Survey");
+crate::tenant_scoped!(survey_question, "SurveyQuestion");
+crate::tenant_scoped!(survey_participation, "SurveyParticipation");
+// Anonymous answers: no audit entry (it would name the actor), written with no author.
+crate::tenant_scoped!(survey_response, "SurveyResponse", unaudited);

@@ -1,7 +1,8 @@
 //! The working-day calendar: which days an employee is expected to work.
 //!
 //! A day is a working day when a running or ended contract covers it, the contract's schedule
-//! includes its weekday, and it is not a holiday. Schedules, wages and structures live on the
+//! includes its weekday, and it is not a holiday; or when a shift is assigned for it (inside a
+//! contract), whose schedule then applies. Schedules, wages and structures live on the
 //! contract rather than the employee record, so a past period recomputes with what applied then.
 
 use std::collections::{BTreeSet, HashMap};
@@ -86,7 +87,12 @@ pub async fn days(
     to: NaiveDate,
 ) -> AppResult<Vec<Day>> {
     let contracts = contracts_in(tx, employee, from, to).await?;
-    let ids: Vec<Uuid> = contracts.iter().map(|c| c.work_schedule_id).collect();
+    let shifts = super::development::shifts(tx, employee, from, to).await?;
+    let ids: Vec<Uuid> = contracts
+        .iter()
+        .map(|c| c.work_schedule_id)
+        .chain(shifts.values().copied())
+        .collect();
     let schedules: HashMap<Uuid, work_schedule::Model> = tx
         .get_many::<work_schedule::Entity>(&ids)
         .await?
@@ -100,9 +106,20 @@ pub async fn days(
             .iter()
             .rev()
             .find(|c| c.start_date <= date && c.end_date.is_none_or(|e| date <= e));
-        let schedule = contract.and_then(|c| schedules.get(&c.work_schedule_id).cloned());
         let holiday = off.contains(&date);
-        let working = !holiday && schedule.as_ref().is_some_and(|s| on_weekday(s, date));
+        // A shift assigned for the day (inside a contract) replaces the contract's schedule
+        // and makes the day a working day, holiday or not: shift work is planned day by day.
+        let shift = contract
+            .and(shifts.get(&date))
+            .and_then(|s| schedules.get(s).cloned());
+        let (schedule, working) = match shift {
+            Some(s) => (Some(s), true),
+            None => {
+                let s = contract.and_then(|c| schedules.get(&c.work_schedule_id).cloned());
+                let working = !holiday && s.as_ref().is_some_and(|s| on_weekday(s, date));
+                (s, working)
+            }
+        };
         out.push(Day {
             date,
             contract: contract.map(|c| c.id),

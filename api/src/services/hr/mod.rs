@@ -13,6 +13,7 @@
 pub mod calendar;
 pub mod contracts;
 pub mod demo;
+pub mod development;
 pub mod formula;
 pub mod health;
 pub mod leave;
@@ -22,7 +23,9 @@ pub mod overtime;
 pub mod payroll;
 pub mod payroll_setup;
 pub mod recruiting;
+pub mod reports;
 pub mod setup;
+pub mod surveys;
 pub mod time;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -90,6 +93,10 @@ crate::error_codes! {
         NoVacancy,
         /// Required checklist tasks are still open.
         ChecklistIncomplete,
+        /// The training session is full.
+        CapacityReached,
+        /// Reviews of the cycle still lack the manager's part.
+        ReviewsIncomplete,
     }
 }
 

@@ -394,6 +394,7 @@ impl Editable for job_requisition::Entity {
             reason: Set(p.optional_text("reason", input.reason.as_deref(), 1000)),
             status: Set(JobRequisitionState::Draft.db().into()),
             submitted_at: Set(None),
+            approved_at: Set(None),
             archived_at: Set(None),
             ..Default::default()
         })
@@ -469,8 +470,13 @@ pub async fn requisition_act(
         JobRequisitionAction::Submit => {
             let today = super::today(&super::settings(tx).await?);
             let plan = match row.headcount_plan_id {
-                Some(p) => tx.get::<headcount_plan::Entity>(p).await?,
-                None => plan_on(tx, row.org_unit_id, today).await?,
+                Some(p) => Some(p),
+                None => plan_on(tx, row.org_unit_id, today).await?.map(|p| p.id),
+            };
+            // The plan's row lock serialises submissions against it: each sees the others'.
+            let plan = match plan {
+                Some(p) => tx.get_for_update::<headcount_plan::Entity>(p).await?,
+                None => None,
             };
             if let Some(plan) = plan {
                 let actual = actual_headcount(tx, row.org_unit_id).await?;
@@ -548,6 +554,9 @@ async fn move_requisition(
         JobRequisitionState::past(action),
         |am| {
             am.status = Set(to.db().into());
+            if action == JobRequisitionAction::Approve {
+                am.approved_at = Set(Some(Utc::now()));
+            }
             change(am);
         },
     )
@@ -1077,19 +1086,23 @@ pub async fn create_offer(
     let Some(who) = GlobalId::decode_for::<applicant::Entity>(&input.applicant_id) else {
         return Ok(refuse("applicantId", E::NotFound, "no such applicant"));
     };
-    let Some(who) = tx.get_for_update::<applicant::Entity>(who).await? else {
+    let Some(peek) = tx.get::<applicant::Entity>(who).await? else {
         return Ok(refuse("applicantId", E::NotFound, "no such applicant"));
     };
-    let Some(opening) = tx.get::<job_opening::Entity>(who.opening_id).await? else {
+    let Some(opening) = tx.get::<job_opening::Entity>(peek.opening_id).await? else {
         return Ok(refuse(
             "applicantId",
             E::NotFound,
             "the applicant's opening is gone",
         ));
     };
+    // Lock order, as on acceptance: the requisition, then the applicant.
     let req = match vacancy(tx, opening.requisition_id, None).await? {
         Ok(r) => r,
         Err(e) => return Ok(Err(e)),
+    };
+    let Some(who) = tx.get_for_update::<applicant::Entity>(who).await? else {
+        return Ok(refuse("applicantId", E::NotFound, "no such applicant"));
     };
     if let Err(e) = transition::<_, E>(stage(&who), ApplicantAction::Offer) {
         return Ok(Err(vec![e]));

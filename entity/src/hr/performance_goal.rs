@@ -1,0 +1,32 @@
+//! A goal of an employee in a cycle.
+
+use sea_orm::entity::prelude::*;
+
+/// A row; tenant-owned.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
+#[sea_orm(table_name = "performance_goals")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub tenant_id: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// The cycle.
+    pub cycle_id: Uuid,
+    /// The employee.
+    pub employee_id: Uuid,
+    /// The goal.
+    pub title: String,
+    /// Its weight in percent; an employee's weights total 100.
+    pub weight: i32,
+    pub version: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub created_by: Option<Uuid>,
+    pub updated_by: Option<Uuid>,
+    pub archived_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

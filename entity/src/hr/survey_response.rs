@@ -1,0 +1,30 @@
+//! One anonymous set of answers: no author, a random id and the day only.
+
+use sea_orm::entity::prelude::*;
+
+/// A row; tenant-owned.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
+#[sea_orm(table_name = "survey_responses")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub tenant_id: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// The survey.
+    pub survey_id: Uuid,
+    /// The respondent's unit, for grouping.
+    pub org_unit_id: Option<Uuid>,
+    /// JSON: question seq → score.
+    pub answers: String,
+    pub version: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub created_by: Option<Uuid>,
+    pub updated_by: Option<Uuid>,
+    pub archived_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
