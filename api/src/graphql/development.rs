@@ -1,7 +1,7 @@
 //! Grades, positions, employee profiles, shifts, training and performance in the schema.
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use entity::hr::{
     employee_profile, grade, performance_cycle, performance_goal, performance_review, position,
     position_required_training, shift_assignment, training_enrolment, training_programme,
@@ -234,8 +234,10 @@ node_object! {
         /// completion has run out) today.
         async fn missing_trainings(&self, ctx: &Context<'_>) -> GqlResult<Vec<TrainingProgramme>> {
             let employee = self.0.employee_id;
-            let today = Utc::now().date_naive();
-            let rows = tx_read!(ctx, tx => development::missing_trainings(tx, employee, today).await);
+            let rows = tx_read!(ctx, tx => {
+                let today = crate::services::hr::today(&crate::services::hr::settings(tx).await?);
+                development::missing_trainings(tx, employee, today).await
+            });
             Ok(rows.into_iter().map(TrainingProgramme).collect())
         }
     }

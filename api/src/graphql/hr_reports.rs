@@ -363,7 +363,8 @@ impl HrReportQuery {
         Ok(crate::graphql::resource::get::<survey::Entity>(ctx, &id).await?)
     }
 
-    /// A survey's aggregated, anonymous results. Needs `VIEW_HR`.
+    /// A closed survey's aggregated, anonymous results (`BAD_REQUEST` while it is open).
+    /// Needs `VIEW_HR`.
     async fn survey_results(
         &self,
         ctx: &Context<'_>,
@@ -373,6 +374,16 @@ impl HrReportQuery {
         let Some(id) = GlobalId::decode_for::<survey::Entity>(&survey_id) else {
             return Ok(None);
         };
+        match load_one::<survey::Entity>(ctx, Some(id)).await? {
+            None => return Ok(None),
+            Some(s) if s.status != "closed" => {
+                return Err(crate::error::AppError::BadRequest(
+                    "results are read once the survey is closed".into(),
+                )
+                .into());
+            }
+            Some(_) => {}
+        }
         let Some(r) = tx_read!(ctx, tx => surveys::results(tx, id).await) else {
             return Ok(None);
         };
@@ -544,16 +555,19 @@ impl HrReportQuery {
         let Some((run, rows)) = tx_read!(ctx, tx => reports::register(tx, id).await) else {
             return Ok(None);
         };
-        crate::services::personal_data::read(
-            &session.principal,
-            &session.reads,
-            Permission::ViewPay,
-            "PayrollRun",
-            run.id,
-            None,
-            "register",
-            Some(""),
-        )?;
+        // Each employee's history of who read their pay shows the register.
+        for (s, e) in &rows {
+            crate::services::personal_data::read(
+                &session.principal,
+                &session.reads,
+                Permission::ViewPay,
+                "Payslip",
+                s.id,
+                e.as_ref().and_then(|e| e.user_id),
+                "register",
+                Some(""),
+            )?;
+        }
         let zero = rust_decimal::Decimal::ZERO;
         let (mut gross, mut deductions, mut net) = (zero, zero, zero);
         let lines = rows

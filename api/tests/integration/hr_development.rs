@@ -242,22 +242,24 @@ async fn performance_reviews_follow_the_cycle() {
 async fn survey_answers_are_anonymous() {
     let app = shared();
     let t = app.new_tenant_with(0).await;
-    let big = create(&t, "OrgUnit", json!({"code": "BIG", "name": "Big team"})).await;
-    let small = create(
-        &t,
-        "OrgUnit",
-        json!({"code": "SMALL", "name": "Small team"}),
-    )
-    .await;
+    let mut units = Vec::new();
+    for code in ["BIG", "MID", "SMALL"] {
+        units.push(create(&t, "OrgUnit", json!({"code": code, "name": code})).await);
+    }
+    // Five in BIG, three in MID, one in SMALL; groups of at least three are shown.
     let mut people = Vec::new();
-    for i in 0..7 {
+    for i in 0..9 {
         let (u, token) = app.add_user(&t, &[BuiltinRole::Employee]).await;
-        let unit = if i < 5 { &big } else { &small };
+        let unit = match i {
+            0..5 => &units[0],
+            5..8 => &units[1],
+            _ => &units[2],
+        };
         employee(&t, &format!("S{i}"), Some(u), Some(unit), None).await;
         people.push(token);
     }
     let s = mutate(&t.token, "createSurvey", "CreateSurveyInput", "survey { id version status questions { seq text } }",
-        json!({"title": "Engagement 2026", "questions": ["I would recommend this company", "My workload is fair"]})).await;
+        json!({"title": "Engagement 2026", "minGroupSize": 3, "questions": ["I would recommend this company", "My workload is fair"]})).await;
     let s = ok(&s)["survey"].clone();
     assert_eq!(
         s["questions"][1],
@@ -282,15 +284,26 @@ async fn survey_answers_are_anonymous() {
         ["LOCKED"],
         "a draft takes no answers"
     );
-    ok(&mutate(
+    let opened = mutate(
         &t.token,
         "openSurvey",
         "HrTransitionInput",
-        "survey { status }",
+        "survey { id version status }",
         json!({"id": s["id"], "expectedVersion": s["version"]}),
     )
-    .await);
-    let scores = [(5, 4), (4, 4), (3, 2), (4, 3), (5, 5), (1, 1), (2, 1)];
+    .await;
+    let opened = ok(&opened)["survey"].clone();
+    let scores = [
+        (5, 4),
+        (4, 4),
+        (3, 2),
+        (4, 3),
+        (5, 5),
+        (2, 1),
+        (3, 1),
+        (4, 2),
+        (1, 3),
+    ];
     for (token, (a, b)) in people.iter().zip(scores) {
         assert_eq!(ok(&answer(token, a, b).await)["recorded"], true);
     }
@@ -310,22 +323,49 @@ async fn survey_answers_are_anonymous() {
     assert_eq!(codes(&partial), ["INVALID"]);
     assert_eq!(codes(&answer(&t.token, 3, 3).await), ["NOT_LINKED"]);
 
-    // Results: everyone's averages; the big team on its own; the small team (2 < 5) folded
-    // into "other", which is too small to show.
-    let r = call(&t.token, "query($s: ID!) { surveyResults(surveyId: $s) { responses participants questions { seq average byUnit { orgUnit { code } responses average } } } }", json!({"s": s["id"]})).await;
+    // Results wait for the survey to close: figures moving with each answer would give it away.
+    const RESULTS: &str = "query($s: ID!) { surveyResults(surveyId: $s) { responses participants questions { seq average byUnit { orgUnit { code } responses average } } } }";
+    let early = app
+        .post(
+            &[("authorization", &format!("Bearer {}", t.token))],
+            json!({"query": RESULTS, "variables": {"s": s["id"]}}),
+        )
+        .await;
+    assert_eq!(early.code(), "BAD_REQUEST");
+    ok(&mutate(
+        &t.token,
+        "closeSurvey",
+        "HrTransitionInput",
+        "survey { status }",
+        json!({"id": opened["id"], "expectedVersion": opened["version"]}),
+    )
+    .await);
+    // SMALL (1) folds into "other", which is then too small (1 < 3), so the smallest shown
+    // unit (MID, 3) joins it: BIG on its own (21 / 5 = 4.2), "other" of four (10 / 4 = 2.5),
+    // and the total 31 / 9 = 3.44. Nothing subtracts down to a hidden group.
+    let r = call(&t.token, RESULTS, json!({"s": s["id"]})).await;
     let res = &r["surveyResults"];
     assert_eq!(
         (res["responses"].as_i64(), res["participants"].as_i64()),
-        (Some(7), Some(7)),
+        (Some(9), Some(9)),
         "{r}"
     );
-    assert_eq!(res["questions"][0]["average"], "3.43", "24 / 7");
+    assert_eq!(res["questions"][0]["average"], "3.44");
     assert_eq!(
         res["questions"][0]["byUnit"],
-        json!([{"orgUnit": {"code": "BIG"}, "responses": 5, "average": "4.2"}])
+        json!([
+            {"orgUnit": null, "responses": 4, "average": "2.5"},
+            {"orgUnit": {"code": "BIG"}, "responses": 5, "average": "4.2"},
+        ]),
+        "{r}"
     );
-    assert_eq!(res["questions"][1]["byUnit"][0]["average"], "3.6");
-    let denied = app.post(&[("authorization", &format!("Bearer {}", people[0]))], json!({"query": "query($s: ID!) { surveyResults(surveyId: $s) { responses } }", "variables": {"s": s["id"]}})).await;
+    assert_eq!(res["questions"][1]["byUnit"][1]["average"], "3.6");
+    let denied = app
+        .post(
+            &[("authorization", &format!("Bearer {}", people[0]))],
+            json!({"query": RESULTS, "variables": {"s": s["id"]}}),
+        )
+        .await;
     assert_eq!(denied.code(), "FORBIDDEN", "results are HR's");
 
     // Nothing links an answer to its author: no author, a random id, the day only, and no
@@ -336,7 +376,7 @@ async fn survey_answers_are_anonymous() {
         .all(tx.select::<entity::hr::survey_response::Entity>())
         .await
         .unwrap();
-    assert_eq!(rows.len(), 7);
+    assert_eq!(rows.len(), 9);
     for r in &rows {
         assert_eq!(r.created_by, None);
         assert_eq!(r.id.get_version_num(), 4);
@@ -435,4 +475,68 @@ async fn hr_reports_add_up() {
     assert_eq!(r["labourCostByCostCentre"], json!([]));
     let bad = app.post(&[("authorization", &format!("Bearer {}", t.token))], json!({"query": "{ headcountReport(from: \"2026-12-31\", to: \"2026-01-01\") { total { opening } } }"})).await;
     assert_eq!(bad.code(), "BAD_REQUEST");
+}
+
+#[tokio::test]
+async fn shifts_make_working_days_and_are_planned_ahead() {
+    let app = shared();
+    let t = app.new_tenant_with(0).await;
+    let schedule = create(
+        &t,
+        "WorkSchedule",
+        json!({"code": "DAY", "name": "Day", "startTime": "09:00:00", "endTime": "18:00:00"}),
+    )
+    .await;
+    let weekend = create(&t, "WorkSchedule", json!({"code": "SAT", "name": "Saturday shift", "startTime": "10:00:00", "endTime": "16:00:00", "weekdays": [6]})).await;
+    let e = employee(&t, "SH1", None, None, None).await;
+    let c = create(
+        &t,
+        "EmploymentContract",
+        json!({"employeeId": e, "contractType": "PERMANENT",
+        "startDate": "2026-04-01", "wage": "250000", "workScheduleId": schedule["id"]}),
+    )
+    .await;
+    ok(&call(&t.token, "mutation($i: EmploymentContractTransitionInput!) { startEmploymentContract(input: $i) { errors { code } } }",
+        json!({"i": {"id": c["id"], "expectedVersion": 1}})).await["startEmploymentContract"]);
+    // Saturday 6 June is a working day with a shift; Sunday 7 June is not.
+    create(
+        &t,
+        "ShiftAssignment",
+        json!({"employeeId": e, "workDate": "2026-06-06", "workScheduleId": weekend["id"]}),
+    )
+    .await;
+    let dup = mutate(
+        &t.token,
+        "createShiftAssignment",
+        "CreateShiftAssignmentInput",
+        "shiftAssignment { id }",
+        json!({"employeeId": e, "workDate": "2026-06-06", "workScheduleId": schedule["id"]}),
+    )
+    .await;
+    assert!(
+        codes(&dup).contains(&"DUPLICATE".to_owned()),
+        "one shift a day: {dup}"
+    );
+    ok(&call(
+        &t.token,
+        "mutation($i: AttendanceRangeInput!) { validateAttendance(input: $i) { errors { code } } }",
+        json!({"i": {"from": "2026-06-06", "to": "2026-06-07"}}),
+    )
+    .await["validateAttendance"]);
+    let r = call(&t.token, "query($e: ID!) { attendanceDays(filter: {employee: {eq: $e}}) { nodes { workDate status } } }", json!({"e": e})).await;
+    assert_eq!(
+        r["attendanceDays"]["nodes"],
+        json!([{"workDate": "2026-06-06", "status": "ABSENT"}]),
+        "{r}"
+    );
+    // A day with attendance is corrected, not re-planned.
+    let late = mutate(
+        &t.token,
+        "createShiftAssignment",
+        "CreateShiftAssignmentInput",
+        "shiftAssignment { id }",
+        json!({"employeeId": e, "workDate": "2026-06-06", "workScheduleId": schedule["id"]}),
+    )
+    .await;
+    assert!(codes(&late).contains(&"LOCKED".to_owned()), "{late}");
 }

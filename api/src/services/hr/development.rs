@@ -364,22 +364,40 @@ impl Editable for shift_assignment::Entity {
         }
         Ok(am)
     }
+
+    async fn check_archive(
+        tx: &TenantTx,
+        row: &shift_assignment::Model,
+        p: &mut P,
+    ) -> AppResult<()> {
+        day_open(tx, p, row.employee_id, row.work_date).await
+    }
+
+    async fn check_restore(
+        tx: &TenantTx,
+        row: &shift_assignment::Model,
+        p: &mut P,
+    ) -> AppResult<()> {
+        day_open(tx, p, row.employee_id, row.work_date).await
+    }
 }
 
-/// A shift changes only on a day not yet validated or paid.
+/// A shift is planned ahead: it changes only on a day without attendance yet (a recorded day
+/// is corrected instead), and never on a paid one. The employee's row lock orders it against
+/// time events and validation.
 async fn day_open(tx: &TenantTx, p: &mut P, employee: Uuid, date: NaiveDate) -> AppResult<()> {
-    let validated = tx
+    super::lock_employee(tx, employee).await?;
+    let recorded = tx
         .one(tx.select::<attendance_day::Entity>().refine(|q| {
             q.filter(attendance_day::Column::EmployeeId.eq(employee))
                 .filter(attendance_day::Column::WorkDate.eq(date))
-                .filter(attendance_day::Column::Validated.eq(true))
         }))
         .await?;
-    if validated.is_some() || super::payroll::paid_on(tx, employee, date, date).await? {
+    if recorded.is_some() || super::payroll::paid_on(tx, employee, date, date).await? {
         p.row(
             "workDate",
             E::Locked,
-            "the day is validated; reopen it first",
+            "the day has attendance already; correct the attendance instead",
         );
     }
     Ok(())
@@ -746,6 +764,21 @@ impl Editable for performance_goal::Entity {
             archived_at: Set(None),
             ..Default::default()
         })
+    }
+
+    async fn check_archive(
+        tx: &TenantTx,
+        row: &performance_goal::Model,
+        p: &mut P,
+    ) -> AppResult<()> {
+        if tx
+            .get::<performance_cycle::Entity>(row.cycle_id)
+            .await?
+            .is_some_and(|c| c.status != "not_started")
+        {
+            p.row("id", E::Locked, "goals are set before the cycle starts");
+        }
+        Ok(())
     }
 
     async fn patch(

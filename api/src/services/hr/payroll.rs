@@ -327,10 +327,18 @@ async fn month_of(
     end: NaiveDate,
 ) -> AppResult<Month> {
     let days = super::calendar::days(tx, emp.id, start, end).await?;
-    // The month's working days on the schedule, inside a contract or not (the proration base).
+    // The month's working days (the proration base): the calendar's inside a contract (shifts
+    // included), the schedule's outside it, so a joiner or leaver is prorated and a shift
+    // worked on a weekend never pays more than the month.
     let working_days = days
         .iter()
-        .filter(|d| !d.holiday && super::calendar::on_weekday(schedule, d.date))
+        .filter(|d| {
+            if d.contract.is_some() {
+                d.working
+            } else {
+                !d.holiday && super::calendar::on_weekday(schedule, d.date)
+            }
+        })
         .count();
     use attendance_day::Column as A;
     let rows: HashMap<NaiveDate, attendance_day::Model> = tx

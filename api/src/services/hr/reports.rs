@@ -57,8 +57,10 @@ pub async fn headcount(
                 .refine(|q| q.filter(employee::Column::ArchivedAt.is_null())),
         )
         .await?;
+    // Employed at the end of a day: hired by then and not gone by then (someone whose last
+    // day is `d` has left at its end), so opening + hires − leavers = closing.
     let employed_on =
-        |e: &employee::Model, d: NaiveDate| e.hire_date <= d && e.left_on.is_none_or(|l| l >= d);
+        |e: &employee::Model, d: NaiveDate| e.hire_date <= d && e.left_on.is_none_or(|l| l > d);
     let before = from.pred_opt().unwrap_or(from);
     let mut total = Headcount::default();
     let mut by_unit: BTreeMap<Option<Uuid>, Headcount> = BTreeMap::new();

@@ -5,9 +5,11 @@
 //!   employee), every question on a scale of 1 to 5;
 //! - nothing links an answer to its author: answers are stored without an author, under a
 //!   random (v4, not time-ordered) id, with the day only, outside the audit trail;
-//! - results are averages only; a unit with fewer answers than the survey's minimum group size
-//!   is folded into "other", which is itself withheld when still too small, and nothing is
-//!   shown while the survey has fewer answers than the minimum.
+//! - results are averages only, read once the survey is closed (results that move with each
+//!   answer would give answers away); a unit with fewer answers than the survey's minimum
+//!   group size is folded into "other", and when "other" is still too small the smallest shown
+//!   units join it, so no hidden group can be recovered by subtraction; nothing is shown while
+//!   the survey has fewer answers than the minimum.
 
 use std::collections::BTreeMap;
 
@@ -301,8 +303,21 @@ pub async fn results(tx: &TenantTx, survey_id: Uuid) -> AppResult<Option<Results
     for (u, _) in &parsed {
         *per_unit.entry(*u).or_default() += 1;
     }
-    // Units below the minimum are folded into "other" (the None group).
-    let shown = |u: &Option<Uuid>| u.is_some() && per_unit.get(u).copied().unwrap_or(0) >= min;
+    // Units below the minimum are folded into "other" (the None group). When "other" is then
+    // still too small to show, the smallest shown units join it until it is not (or none is
+    // left): otherwise the total less the shown units would give the hidden group away.
+    let mut shown: Vec<(i64, Uuid)> = per_unit
+        .iter()
+        .filter_map(|(u, n)| u.filter(|_| *n >= min).map(|u| (*n, u)))
+        .collect();
+    shown.sort();
+    let mut other: i64 = total - shown.iter().map(|(n, _)| n).sum::<i64>();
+    while other > 0 && other < min && !shown.is_empty() {
+        let (n, _) = shown.remove(0);
+        other += n;
+    }
+    let shown: std::collections::BTreeSet<Uuid> = shown.into_iter().map(|(_, u)| u).collect();
+    let shown = |u: &Option<Uuid>| u.is_some_and(|u| shown.contains(&u));
     let mut out = Vec::new();
     for q in qs {
         let all: Vec<i32> = parsed
