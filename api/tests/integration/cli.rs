@@ -141,7 +141,8 @@ async fn seed_demo_is_idempotent() {
     assert_eq!(first, second, "the second run finds the same demo tenant");
     let token = cli.ok(&["token"]);
     assert_eq!(token.trim().split('.').count(), 3);
-    // The demo's HR: validated attendance, two published payroll runs, and books whose chain
+    // The demo's HR: validated attendance, two published payroll runs, development and hiring
+    // records, and books whose chain
     // still verifies with the runs' entries in it.
     let tenant: uuid::Uuid = first
         .split(['(', ')'])
@@ -170,6 +171,34 @@ async fn seed_demo_is_idempotent() {
         .await
         .expect("count");
     assert_eq!(runs, 2);
+    // Something in every HR list: a closed survey answered by all 50, whose results show, a
+    // hiring pipeline and completed trainings.
+    let survey = tx
+        .one(tx.select::<entity::hr::survey::Entity>())
+        .await
+        .expect("survey")
+        .expect("a demo survey");
+    let results = api::services::hr::surveys::results(&tx, survey.id)
+        .await
+        .expect("results")
+        .expect("results of the survey");
+    assert_eq!(results.responses, 50);
+    assert!(results.questions.iter().all(|q| q.average.is_some()));
+    let applicants = tx
+        .count(tx.select::<entity::hr::applicant::Entity>())
+        .await
+        .expect("count");
+    assert_eq!(applicants, 3);
+    let trained = tx
+        .count(
+            tx.select::<entity::hr::training_enrolment::Entity>()
+                .refine(|q| {
+                    q.filter(entity::hr::training_enrolment::Column::Status.eq("completed"))
+                }),
+        )
+        .await
+        .expect("count");
+    assert_eq!(trained, 20);
     let chain = api::services::accounting::ledger::verify_chain(&tx)
         .await
         .expect("verify");

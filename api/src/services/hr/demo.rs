@@ -305,7 +305,338 @@ pub async fn setup(tx: &TenantTx, admin: Uuid) -> AppResult<()> {
     super::leave::accrue(tx, admin, None)
         .await?
         .map_err(fail("statutory leave"))?;
-    attendance(tx, admin, &people).await
+    attendance(tx, admin, &people).await?;
+    development(tx, admin, &people).await
+}
+
+/// Grades and profiles, training, a performance cycle, a closed survey with answers, and a
+/// hiring pipeline: something in every HR list for a tenant administrator to explore.
+async fn development(tx: &TenantTx, admin: Uuid, people: &[employee::Model]) -> AppResult<()> {
+    use crate::graphql::development::*;
+    use crate::graphql::recruiting::*;
+    use entity::hr::{
+        grade, job_opening, job_requisition, performance_cycle, position, training_programme,
+        training_session,
+    };
+    let today = Utc::now().date_naive();
+    let mut grades = Vec::new();
+    for (rank, (code, name)) in [("G1", "Associate"), ("G2", "Senior"), ("G3", "Manager")]
+        .into_iter()
+        .enumerate()
+    {
+        grades.push(
+            create_valid::<grade::Entity>(
+                tx,
+                &CreateGradeInput {
+                    code: code.into(),
+                    name: name.into(),
+                    rank: Some(i32::try_from(rank).unwrap_or(0) + 1),
+                },
+            )
+            .await?,
+        );
+    }
+    let first = create_valid::<training_programme::Entity>(
+        tx,
+        &CreateTrainingProgrammeInput {
+            code: "COMPLIANCE".into(),
+            name: "Compliance basics".into(),
+            validity_months: Some(12),
+        },
+    )
+    .await?;
+    let staff = create_valid::<position::Entity>(
+        tx,
+        &CreatePositionInput {
+            code: "STAFF".into(),
+            name: "Staff".into(),
+            org_unit_id: None,
+            grade_id: Some(GlobalId::of::<grade::Entity>(grades[0].id)),
+        },
+    )
+    .await?;
+    create_valid::<entity::hr::position_required_training::Entity>(
+        tx,
+        &CreatePositionRequiredTrainingInput {
+            position_id: GlobalId::of::<position::Entity>(staff.id),
+            programme_id: GlobalId::of::<training_programme::Entity>(first.id),
+        },
+    )
+    .await?;
+    let session = create_valid::<training_session::Entity>(
+        tx,
+        &CreateTrainingSessionInput {
+            programme_id: GlobalId::of::<training_programme::Entity>(first.id),
+            starts_on: months_ago(1) + Duration::days(9),
+            ends_on: months_ago(1) + Duration::days(9),
+            capacity: 30,
+            location: Some("Head office, room 3".into()),
+        },
+    )
+    .await?;
+    for (i, e) in people.iter().enumerate() {
+        let id = GlobalId::of::<employee::Entity>(e.id);
+        let g = if i == 0 {
+            2
+        } else if i % 7 == 0 {
+            1
+        } else {
+            0
+        };
+        create_valid::<entity::hr::employee_profile::Entity>(
+            tx,
+            &CreateEmployeeProfileInput {
+                employee_id: id.clone(),
+                grade_id: Some(GlobalId::of::<grade::Entity>(grades[g].id)),
+                position_id: Some(GlobalId::of::<position::Entity>(staff.id)),
+                emergency_contact: Some(format!("Family, 090-{:04}-{:04}", 1000 + i, 2000 + i)),
+            },
+        )
+        .await?;
+        if i < 20 {
+            let seat = create_valid::<entity::hr::training_enrolment::Entity>(
+                tx,
+                &CreateTrainingEnrolmentInput {
+                    session_id: GlobalId::of::<training_session::Entity>(session.id),
+                    employee_id: id,
+                },
+            )
+            .await?;
+            let mut done: entity::hr::training_enrolment::ActiveModel = seat.into();
+            done.status = Set("completed".into());
+            done.completed_on = Set(Some(session.ends_on));
+            done.score = Set(Some(70 + (i as i32 * 7) % 30));
+            tx.update::<entity::hr::training_enrolment::Entity, _>(done)
+                .await?;
+        }
+    }
+    // A cycle for the year, goals set for the first five people.
+    let cycle = create_valid::<performance_cycle::Entity>(
+        tx,
+        &CreatePerformanceCycleInput {
+            name: format!("FY{}", today.year()),
+            period_start: NaiveDate::from_ymd_opt(today.year(), 4, 1).unwrap_or(today),
+            period_end: NaiveDate::from_ymd_opt(today.year() + 1, 3, 31).unwrap_or(today),
+        },
+    )
+    .await?;
+    for e in people.iter().take(5) {
+        for (title, weight) in [("Deliver the year's plan", 70), ("Grow the team", 30)] {
+            create_valid::<entity::hr::performance_goal::Entity>(
+                tx,
+                &CreatePerformanceGoalInput {
+                    cycle_id: GlobalId::of::<performance_cycle::Entity>(cycle.id),
+                    employee_id: GlobalId::of::<employee::Entity>(e.id),
+                    title: title.into(),
+                    weight,
+                },
+            )
+            .await?;
+        }
+    }
+    // A closed engagement survey with everyone's (made-up) answers.
+    let questions = vec![
+        "I would recommend this company as a place to work".to_owned(),
+        "My workload is manageable".to_owned(),
+        "I know what is expected of me".to_owned(),
+    ];
+    let survey = create_valid::<entity::hr::survey::Entity>(
+        tx,
+        &crate::graphql::hr_reports::CreateSurveyInput {
+            title: "Engagement survey".into(),
+            min_group_size: None,
+            questions: questions.clone(),
+        },
+    )
+    .await?;
+    super::surveys::write_questions(tx, admin, survey.id, &questions).await?;
+    for (i, e) in people.iter().enumerate() {
+        let given: std::collections::BTreeMap<i32, i32> = (1..=3)
+            .map(|q| (q, 1 + ((i as i32 * 3 + q * 5) % 5)))
+            .collect();
+        super::surveys::record(tx, admin, e, survey.id, &given)
+            .await?
+            .map_err(fail("survey answers"))?;
+    }
+    let mut closed: entity::hr::survey::ActiveModel = survey.into();
+    closed.status = Set("closed".into());
+    tx.update::<entity::hr::survey::Entity, _>(closed).await?;
+    // A hiring pipeline: an approved requisition, its opening and three applicants.
+    create_valid::<entity::hr::checklist_template::Entity>(
+        tx,
+        &CreateChecklistTemplateInput {
+            code: "ONBOARD".into(),
+            name: "Onboarding".into(),
+            kind: ChecklistKind::Onboarding,
+            items: [
+                "Sign the employment contract",
+                "Submit the My Number card",
+                "Issue a laptop",
+            ]
+            .iter()
+            .map(|t| ChecklistItemInput {
+                title: (*t).into(),
+                required: None,
+            })
+            .collect(),
+        },
+    )
+    .await?;
+    create_valid::<entity::hr::checklist_template::Entity>(
+        tx,
+        &CreateChecklistTemplateInput {
+            code: "OFFBOARD".into(),
+            name: "Offboarding".into(),
+            kind: ChecklistKind::Offboarding,
+            items: ["Exit interview", "Return the security card"]
+                .iter()
+                .map(|t| ChecklistItemInput {
+                    title: (*t).into(),
+                    required: None,
+                })
+                .collect(),
+        },
+    )
+    .await?;
+    create_valid::<entity::hr::severance_scheme::Entity>(
+        tx,
+        &crate::graphql::offboarding::CreateSeveranceSchemeInput {
+            code: "STD".into(),
+            name: "Standard retirement allowance".into(),
+            bands: vec![
+                crate::graphql::offboarding::SeveranceBandInput {
+                    from_years: 0,
+                    to_years: Some(3),
+                    months_per_year: yen(0),
+                },
+                crate::graphql::offboarding::SeveranceBandInput {
+                    from_years: 3,
+                    to_years: Some(10),
+                    months_per_year: yen(1),
+                },
+                crate::graphql::offboarding::SeveranceBandInput {
+                    from_years: 10,
+                    to_years: None,
+                    months_per_year: D(Decimal::new(15, 1)),
+                },
+            ],
+            reason_factors: Some(vec![crate::graphql::offboarding::SeveranceFactorInput {
+                reason: crate::graphql::offboarding::SeparationReason::Resignation,
+                factor: D(Decimal::new(8, 1)),
+            }]),
+            active: Some(true),
+        },
+    )
+    .await?;
+    let Some(unit) = people.iter().find_map(|e| e.org_unit_id) else {
+        return Ok(());
+    };
+    create_valid::<entity::hr::headcount_plan::Entity>(
+        tx,
+        &CreateHeadcountPlanInput {
+            org_unit_id: GlobalId::of::<entity::org::org_unit::Entity>(unit),
+            period_start: month_start(today),
+            period_end: month_start(today)
+                .checked_add_months(Months::new(12))
+                .and_then(|d| d.pred_opt())
+                .unwrap_or(today),
+            planned_headcount: i32::try_from(
+                super::recruiting::actual_headcount(tx, unit).await? + 2,
+            )
+            .unwrap_or(i32::MAX),
+            note: Some("Two more engineers this year".into()),
+        },
+    )
+    .await?;
+    let number = crate::services::numbering::allocate(
+        tx,
+        crate::services::numbering::DocumentType::JobRequisition,
+        today,
+    )
+    .await?;
+    let mut req = job_requisition::ActiveModel {
+        number: Set(number),
+        requester_user_id: Set(admin),
+        org_unit_id: Set(unit),
+        headcount_plan_id: Set(None),
+        title: Set("Backend engineer".into()),
+        vacancies: Set(2),
+        filled: Set(0),
+        salary_max: Set(Decimal::from(450_000)),
+        currency: Set(crate::services::accounting::base_currency(tx).await?),
+        reason: Set(Some("The API team grows".into())),
+        status: Set("approved".into()),
+        submitted_at: Set(Some(Utc::now())),
+        approved_at: Set(Some(Utc::now())),
+        archived_at: Set(None),
+        ..Default::default()
+    };
+    crate::graphql::resource::stamp_new::<job_requisition::Entity>(&mut req, Some(admin))?;
+    let req = tx.insert::<job_requisition::Entity, _>(req).await?;
+    let opening = create_valid::<job_opening::Entity>(
+        tx,
+        &CreateJobOpeningInput {
+            requisition_id: GlobalId::of::<job_requisition::Entity>(req.id),
+            title: None,
+            description: Some("Rust, GraphQL and PostgreSQL; hybrid work.".into()),
+            closes_on: Some(today + Duration::days(30)),
+        },
+    )
+    .await?;
+    for (i, (family, given)) in [("Ito", "Ken"), ("Mori", "Aya"), ("Abe", "Sho")]
+        .iter()
+        .enumerate()
+    {
+        let who = create_valid::<entity::hr::applicant::Entity>(
+            tx,
+            &CreateApplicantInput {
+                opening_id: GlobalId::of::<job_opening::Entity>(opening.id),
+                family_name: (*family).into(),
+                given_name: (*given).into(),
+                email: format!(
+                    "{}.{}@candidates.example",
+                    given.to_lowercase(),
+                    family.to_lowercase()
+                ),
+                phone: None,
+                source: Some(["referral", "job site", "agency"][i].into()),
+                note: None,
+            },
+        )
+        .await?;
+        if i < 2 {
+            super::recruiting::advance_applicant(
+                tx,
+                admin,
+                who.id,
+                who.version,
+                super::recruiting::ApplicantAction::Interview,
+            )
+            .await?
+            .map_err(fail("applicant"))?;
+        }
+        if i == 0 {
+            let iv = create_valid::<entity::hr::interview::Entity>(
+                tx,
+                &CreateInterviewInput {
+                    applicant_id: GlobalId::of::<entity::hr::applicant::Entity>(who.id),
+                    round: Some(1),
+                    scheduled_at: Utc::now() - Duration::days(2),
+                    location: Some("Video call".into()),
+                },
+            )
+            .await?;
+            let f = super::recruiting::Feedback {
+                score: 4,
+                recommendation: Recommendation::Yes,
+                comments: Some("Strong on SQL"),
+            };
+            super::recruiting::record_feedback(tx, admin, iv.id, &f)
+                .await?
+                .map_err(fail("interview feedback"))?;
+        }
+    }
+    Ok(())
 }
 
 /// Three complete months of validated attendance.

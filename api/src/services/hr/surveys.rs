@@ -197,6 +197,18 @@ pub async fn answer(
             format!("all {} questions", qs.len()),
         ));
     }
+    record(tx, actor, &emp, survey_id, &given).await
+}
+
+/// Writes an employee's answers (checked by the caller): the participation, and apart from it
+/// the anonymous response. `DUPLICATE` when they answered already.
+pub async fn record(
+    tx: &TenantTx,
+    actor: Uuid,
+    emp: &entity::org::employee::Model,
+    survey_id: Uuid,
+    given: &BTreeMap<i32, i32>,
+) -> AppResult<Checked<()>> {
     super::lock_employee(tx, emp.id).await?;
     let done = tx
         .one(tx.select::<survey_participation::Entity>().refine(|q| {
@@ -231,7 +243,7 @@ pub async fn answer(
         id: Set(Uuid::new_v4()),
         survey_id: Set(survey_id),
         org_unit_id: Set(emp.org_unit_id),
-        answers: Set(serde_json::to_string(&given).unwrap_or_default()),
+        answers: Set(serde_json::to_string(given).unwrap_or_default()),
         version: Set(1),
         created_at: Set(day),
         updated_at: Set(day),
