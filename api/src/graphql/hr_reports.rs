@@ -642,7 +642,7 @@ impl SurveyMutation {
         let actor = session.principal.actor_id;
         let out = match crate::graphql::resource::create_in::<survey::Entity, HrErrorCode>(
             &tx,
-            Some(actor),
+            &session.principal,
             &input,
         )
         .await?

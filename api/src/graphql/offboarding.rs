@@ -45,6 +45,8 @@ db_enum! {
         Computed = "computed",
         /// In the books; it no longer changes.
         Posted = "posted",
+        /// Void: its separation was cancelled before it was posted.
+        Cancelled = "cancelled",
     }
 }
 
@@ -246,7 +248,7 @@ node_object! {
     FinalSettlement(final_settlement) {
         /// The separation.
         async fn separation(&self, ctx: &Context<'_>) -> GqlResult<Option<Separation>> {
-            Ok(load_one::<separation::Entity>(ctx, Some(self.0.separation_id)).await?.map(Separation))
+            Ok(crate::graphql::resource::resource_node::<separation::Entity>(ctx, self.0.separation_id).await?)
         }
         /// The employee.
         async fn employee(&self, ctx: &Context<'_>) -> GqlResult<Option<Employee>> {
@@ -254,7 +256,8 @@ node_object! {
         }
         /// The severance scheme applied.
         async fn scheme(&self, ctx: &Context<'_>) -> GqlResult<Option<SeveranceScheme>> {
-            Ok(load_one::<severance_scheme::Entity>(ctx, self.0.scheme_id).await?.map(SeveranceScheme))
+            let Some(id) = self.0.scheme_id else { return Ok(None) };
+            Ok(crate::graphql::resource::resource_node::<severance_scheme::Entity>(ctx, id).await?)
         }
         /// Completed months of service.
         async fn service_months(&self) -> i32 {
@@ -533,7 +536,7 @@ impl OffboardingFlowMutation {
     ) -> GqlResult<ReemployPayload> {
         let session = ctx.authorize(Permission::ManageHr)?;
         let tx = session.begin_write(ctx).await?;
-        let out = offboarding::reemploy(&tx, session.principal.actor_id, &input).await?;
+        let out = offboarding::reemploy(&tx, &session.principal, &input).await?;
         let (row, errors) = settle(tx, out).await?;
         Ok(ReemployPayload {
             contract: row.map(EmploymentContract),

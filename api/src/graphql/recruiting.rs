@@ -226,7 +226,8 @@ node_object! {
         }
         /// The headcount plan it draws on, when named.
         async fn headcount_plan(&self, ctx: &Context<'_>) -> GqlResult<Option<HeadcountPlan>> {
-            Ok(load_one::<headcount_plan::Entity>(ctx, self.0.headcount_plan_id).await?.map(HeadcountPlan))
+            let Some(id) = self.0.headcount_plan_id else { return Ok(None) };
+            Ok(crate::graphql::resource::resource_node::<headcount_plan::Entity>(ctx, id).await?)
         }
         /// The job title.
         async fn title(&self) -> &str {
@@ -1324,7 +1325,7 @@ impl RecruitingFlowMutation {
     ) -> GqlResult<OnboardingPayload> {
         let session = ctx.authorize(Permission::ManageHr)?;
         let tx = session.begin_write(ctx).await?;
-        let out = onboard::complete(&tx, session.principal.actor_id, &input).await?;
+        let out = onboard::complete(&tx, &session.principal, &input).await?;
         let (row, errors) = settle(tx, out).await?;
         Ok(OnboardingPayload {
             onboarding: row.map(Onboarding),

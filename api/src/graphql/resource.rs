@@ -590,17 +590,20 @@ where
 }
 
 /// Creates a row through its validation inside a larger change (a workflow that creates a
-/// record of another domain), with the problems in the caller's own codes: the shared codes
-/// keep their meaning and a domain's own become `INVALID`, with its message.
-pub async fn create_in<R: Editable, C: ErrorCodes>(
+/// record of another domain), with the problems in the caller's own codes: a code the caller's
+/// type also has (by name) keeps it, other shared codes keep their meaning, and a domain's own
+/// become `INVALID`, with its message. The caller must hold the record's own `MANAGE`
+/// permission, as if it had created the row directly.
+pub async fn create_in<R: Editable, C: ErrorCodes + InputType>(
     tx: &TenantTx,
-    actor: Option<Uuid>,
+    principal: &crate::auth::Principal,
     input: &R::Create,
 ) -> AppResult<Result<R::Model, Vec<InputError<C>>>>
 where
-    R::Code: PartialEq,
+    R::Code: PartialEq + InputType,
 {
-    Ok(create_row::<R>(tx, actor, input, None)
+    principal.require(R::MANAGE)?;
+    Ok(create_row::<R>(tx, Some(principal.actor_id), input, None)
         .await?
         .map(|(row, _)| row)
         .map_err(|errors| {
@@ -615,8 +618,12 @@ where
         }))
 }
 
-/// A shared code in another domain's terms (`INVALID` for a domain's own).
-fn recode<A: ErrorCodes + PartialEq, B: ErrorCodes>(code: A) -> B {
+/// A code in another domain's terms: the same name when it has one, else the shared code's
+/// counterpart (`INVALID` for a domain's own).
+fn recode<A: ErrorCodes + PartialEq + InputType, B: ErrorCodes + InputType>(code: A) -> B {
+    if let Ok(same) = B::parse(Some(code.to_value())) {
+        return same;
+    }
     [
         (A::REQUIRED, B::REQUIRED),
         (A::TOO_LONG, B::TOO_LONG),

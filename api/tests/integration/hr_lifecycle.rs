@@ -660,14 +660,14 @@ async fn retirees_get_their_severance_and_are_reemployed() {
         &t,
         "Employee",
         json!({"employeeNumber": "R1", "familyName": "Kato", "givenName": "Ichiro",
-        "workEmail": format!("r1@{}.test.example", t.slug), "hireDate": "2013-10-01"}),
+        "workEmail": format!("r1@{}.test.example", t.slug), "hireDate": "2012-10-01"}),
     )
     .await;
     let c = create(
         &t,
         "EmploymentContract",
         json!({"employeeId": e["id"], "contractType": "PERMANENT",
-        "startDate": "2013-10-01", "wage": "300000", "workScheduleId": schedule["id"]}),
+        "startDate": "2012-10-01", "wage": "300000", "workScheduleId": schedule["id"]}),
     )
     .await;
     ok(&call(&t.token, "mutation($i: EmploymentContractTransitionInput!) { startEmploymentContract(input: $i) { errors { code } } }",
@@ -699,7 +699,7 @@ async fn retirees_get_their_severance_and_are_reemployed() {
         "startSeparation",
         "StartSeparationInput",
         "separation { id version tasks { id } }",
-        json!({"employeeId": e["id"], "lastWorkingDay": "2026-03-31", "reason": "RETIREMENT"}),
+        json!({"employeeId": e["id"], "lastWorkingDay": "2025-03-31", "reason": "RETIREMENT"}),
     )
     .await;
     let sep = ok(&sep)["separation"].clone();
@@ -728,7 +728,7 @@ async fn retirees_get_their_severance_and_are_reemployed() {
             "taxableIncome": "0", "incomeTax": "0", "residentTax": "0", "net": "3225000"})
     );
     let r = mutate(&t.token, "reemployEmployee", "ReemployInput", "contract { status contractType renewalOf { id } }",
-        json!({"separationId": sep["id"], "startDate": "2026-04-01", "endDate": "2027-03-31", "wage": "200000", "workScheduleId": schedule["id"]})).await;
+        json!({"separationId": sep["id"], "startDate": "2025-04-01", "endDate": "2026-03-31", "wage": "200000", "workScheduleId": schedule["id"]})).await;
     let contract = ok(&r)["contract"].clone();
     assert_eq!(
         contract,
@@ -741,4 +741,35 @@ async fn retirees_get_their_severance_and_are_reemployed() {
     )
     .await;
     assert_eq!(r["employee"], json!({"status": "ACTIVE", "leftOn": null}));
+    // The re-employment ends a year later: its settlement counts only that year (the years
+    // before were settled on retiring), which the first band pays nothing for.
+    let again = mutate(
+        &t.token,
+        "startSeparation",
+        "StartSeparationInput",
+        "separation { id version }",
+        json!({"employeeId": e["id"], "lastWorkingDay": "2026-03-31", "reason": "CONTRACT_END"}),
+    )
+    .await;
+    let again = ok(&again)["separation"].clone();
+    ok(&mutate(
+        &t.token,
+        "completeSeparation",
+        "HrTransitionInput",
+        "separation { id }",
+        json!({"id": again["id"], "expectedVersion": again["version"]}),
+    )
+    .await);
+    let s = mutate(
+        &t.token,
+        "computeFinalSettlement",
+        "ComputeFinalSettlementInput",
+        "finalSettlement { serviceMonths severance retirementDeduction }",
+        json!({"separationId": again["id"], "declarationSubmitted": true}),
+    )
+    .await;
+    assert_eq!(
+        ok(&s)["finalSettlement"],
+        json!({"serviceMonths": 12, "severance": "0", "retirementDeduction": "800000"})
+    );
 }

@@ -738,9 +738,10 @@ impl Editable for performance_goal::Entity {
         let cycle = p
             .reference::<performance_cycle::Entity>(tx, "cycleId", Some(&input.cycle_id))
             .await?;
+        // The cycle's row lock orders this against starting it.
         if let Some(c) = cycle
             && tx
-                .get::<performance_cycle::Entity>(c)
+                .get_for_update::<performance_cycle::Entity>(c)
                 .await?
                 .is_some_and(|c| c.status != "not_started")
         {
@@ -766,13 +767,21 @@ impl Editable for performance_goal::Entity {
         })
     }
 
+    async fn check_restore(
+        tx: &TenantTx,
+        row: &performance_goal::Model,
+        p: &mut P,
+    ) -> AppResult<()> {
+        Self::check_archive(tx, row, p).await
+    }
+
     async fn check_archive(
         tx: &TenantTx,
         row: &performance_goal::Model,
         p: &mut P,
     ) -> AppResult<()> {
         if tx
-            .get::<performance_cycle::Entity>(row.cycle_id)
+            .get_for_update::<performance_cycle::Entity>(row.cycle_id)
             .await?
             .is_some_and(|c| c.status != "not_started")
         {
@@ -788,7 +797,7 @@ impl Editable for performance_goal::Entity {
         p: &mut P,
     ) -> AppResult<performance_goal::ActiveModel> {
         if tx
-            .get::<performance_cycle::Entity>(row.cycle_id)
+            .get_for_update::<performance_cycle::Entity>(row.cycle_id)
             .await?
             .is_some_and(|c| c.status != "not_started")
         {
@@ -895,6 +904,31 @@ pub async fn cycle_act(
             format!(
                 "each employee's goal weights total 100; not so for {}",
                 off.join(", ")
+            ),
+        ));
+    }
+    // Every reviewed employee needs a manager who signs in to write the manager's part,
+    // or the cycle could never complete.
+    let people = tx
+        .get_many::<employee::Entity>(&weights.keys().copied().collect::<Vec<_>>())
+        .await?;
+    let mut unmanaged = Vec::new();
+    for e in &people {
+        let manager_user = match e.manager_id {
+            Some(m) => tx.get::<employee::Entity>(m).await?.and_then(|m| m.user_id),
+            None => None,
+        };
+        if manager_user.is_none() {
+            unmanaged.push(e.employee_number.clone());
+        }
+    }
+    if !unmanaged.is_empty() {
+        return Ok(refuse(
+            "id",
+            E::Invalid,
+            format!(
+                "these employees have no manager who signs in to review them: {}",
+                unmanaged.join(", ")
             ),
         ));
     }

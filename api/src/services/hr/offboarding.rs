@@ -483,6 +483,21 @@ pub async fn cancel(
             "the separation is closed",
         ));
     }
+    // A settlement computed for it is void (a posted one cannot exist: posting needs the
+    // separation, and a completed separation is not cancelled).
+    use final_settlement::Column as F;
+    let computed = tx
+        .all(tx.select::<final_settlement::Entity>().refine(|q| {
+            q.filter(F::SeparationId.eq(row.id))
+                .filter(F::Status.eq("computed"))
+        }))
+        .await?;
+    for f in computed {
+        advance::<final_settlement::Entity, _>(tx, Some(actor), &f, "cancelled", |am| {
+            am.status = Set("cancelled".into());
+        })
+        .await?;
+    }
     Ok(Ok(advance::<separation::Entity, _>(
         tx,
         Some(actor),
@@ -522,8 +537,8 @@ pub fn severance(wage: Decimal, months: i32, bands: &[Band], factor: Decimal) ->
 
 /// The retirement income deduction (退職所得控除, Income Tax Act art. 30): 400,000 yen a year
 /// up to 20 years, 700,000 a year beyond, at least 800,000; a started year counts whole.
-pub fn retirement_deduction(months: i32) -> Decimal {
-    let years = i64::from((months + 11) / 12).max(1);
+pub fn retirement_deduction(years: i32) -> Decimal {
+    let years = i64::from(years).max(1);
     let d = if years <= 20 {
         400_000 * years
     } else {
@@ -532,13 +547,32 @@ pub fn retirement_deduction(months: i32) -> Decimal {
     Decimal::from(d.max(800_000))
 }
 
-/// Taxable retirement income: half of what exceeds the deduction, floored to 1,000 yen.
-pub fn taxable_retirement_income(severance: Decimal, deduction: Decimal) -> Decimal {
+/// Years of service for the retirement income deduction (art. 30): whole years from the start
+/// through the last day, a started year counting whole.
+pub fn service_years(start: NaiveDate, last: NaiveDate) -> i32 {
+    let Some(after) = last.succ_opt() else {
+        return 0;
+    };
+    let whole = service_months(start, last) / 12;
+    let anniversary = start.checked_add_months(Months::new(u32::try_from(whole * 12).unwrap_or(0)));
+    whole + i32::from(anniversary.is_some_and(|a| a < after))
+}
+
+/// Taxable retirement income: half of what exceeds the deduction, floored to 1,000 yen. For
+/// five years of service or less only the first 3,000,000 of the excess is halved (art. 30
+/// (2), short-service retirement allowance, since 2022).
+pub fn taxable_retirement_income(severance: Decimal, deduction: Decimal, years: i32) -> Decimal {
     if severance <= deduction {
         return Decimal::ZERO;
     }
-    let half = (severance - deduction) / Decimal::TWO;
-    (half / Decimal::from(1000)).floor() * Decimal::from(1000)
+    let excess = severance - deduction;
+    let cap = Decimal::from(3_000_000);
+    let taxable = if years <= 5 && excess > cap {
+        cap / Decimal::TWO + (excess - cap)
+    } else {
+        excess / Decimal::TWO
+    };
+    (taxable / Decimal::from(1000)).floor() * Decimal::from(1000)
 }
 
 /// Income tax on taxable retirement income with the declaration: the progressive rates of
@@ -651,14 +685,29 @@ pub async fn compute_settlement(
             "severance is computed from a monthly wage",
         ));
     }
-    let months = service_months(emp.hire_date, sep.last_working_day);
+    // Service runs from the start of the current employment: the day after an earlier completed
+    // separation (a retirement before re-employment, settled then), else the hire date.
+    use separation::Column as SP;
+    let start = tx
+        .one(tx.select::<separation::Entity>().refine(|q| {
+            q.filter(SP::EmployeeId.eq(emp.id))
+                .filter(SP::Status.eq("completed"))
+                .filter(SP::LastWorkingDay.lt(sep.last_working_day))
+                .order_by_desc(SP::LastWorkingDay)
+        }))
+        .await?
+        .and_then(|s| s.last_working_day.succ_opt())
+        .unwrap_or(emp.hire_date)
+        .max(emp.hire_date);
+    let months = service_months(start, sep.last_working_day);
+    let years = service_years(start, sep.last_working_day);
     let factor = factors(&scheme)
         .get(&sep.reason)
         .copied()
         .unwrap_or(Decimal::ONE);
     let pay = severance(contract.wage, months, &bands(&scheme), factor);
-    let deduction = retirement_deduction(months);
-    let taxable = taxable_retirement_income(pay, deduction);
+    let deduction = retirement_deduction(years);
+    let taxable = taxable_retirement_income(pay, deduction, years);
     let income_tax = if declaration_submitted {
         retirement_income_tax(taxable)
     } else {
@@ -722,6 +771,13 @@ pub async fn post_settlement(
     let Some(sep) = tx.get::<separation::Entity>(row.separation_id).await? else {
         return Ok(refuse("id", E::NotFound, "no such separation"));
     };
+    if sep.status == "cancelled" {
+        return Ok(refuse(
+            "id",
+            E::IllegalTransition,
+            "the separation was cancelled: the employee stays",
+        ));
+    }
     if row.severance <= Decimal::ZERO {
         // Nothing to pay: the settlement closes without an entry.
         return Ok(Ok(advance::<final_settlement::Entity, _>(
@@ -792,9 +848,10 @@ pub async fn post_settlement(
 /// the last one; the employee is active again.
 pub async fn reemploy(
     tx: &TenantTx,
-    actor: Uuid,
+    principal: &crate::auth::Principal,
     input: &ReemployInput,
 ) -> AppResult<Checked<employment_contract::Model>> {
+    let actor = principal.actor_id;
     let Some(id) = GlobalId::decode_for::<separation::Entity>(&input.separation_id) else {
         return Ok(refuse("separationId", E::NotFound, "no such separation"));
     };
@@ -861,9 +918,7 @@ pub async fn reemploy(
         renewal_of_id: last.map(|c| GlobalId::of::<employment_contract::Entity>(c.id)),
     };
     let contract = match crate::graphql::resource::create_in::<employment_contract::Entity, E>(
-        tx,
-        Some(actor),
-        &terms,
+        tx, principal, &terms,
     )
     .await?
     {
@@ -896,7 +951,7 @@ pub async fn reemploy(
         if let Err(e) =
             crate::graphql::resource::create_in::<salary_structure_assignment::Entity, E>(
                 tx,
-                Some(actor),
+                principal,
                 &assignment,
             )
             .await?
@@ -961,17 +1016,21 @@ mod tests {
     #[test]
     fn retirement_income_is_taxed_as_the_act_says() {
         // 12 y 6 m counts 13 years: 5,200,000 deducted; 3,225,000 is tax-free.
-        assert_eq!(retirement_deduction(150), Decimal::from(5_200_000));
+        assert_eq!(service_years(d(2014, 1, 1), d(2026, 6, 30)), 13);
+        assert_eq!(retirement_deduction(13), Decimal::from(5_200_000));
         assert_eq!(
-            taxable_retirement_income(Decimal::from(3_225_000), Decimal::from(5_200_000)),
+            taxable_retirement_income(Decimal::from(3_225_000), Decimal::from(5_200_000), 13),
             Decimal::ZERO
         );
         // Two years still deduct the 800,000 minimum; 25 years: 8,000,000 + 5 × 700,000.
-        assert_eq!(retirement_deduction(13), Decimal::from(800_000));
-        assert_eq!(retirement_deduction(300), Decimal::from(11_500_000));
+        assert_eq!(retirement_deduction(2), Decimal::from(800_000));
+        assert_eq!(retirement_deduction(25), Decimal::from(11_500_000));
+        // Ten years and ten days count eleven; exactly ten years count ten.
+        assert_eq!(service_years(d(2016, 4, 1), d(2026, 4, 10)), 11);
+        assert_eq!(service_years(d(2016, 4, 1), d(2026, 3, 31)), 10);
         // 6,000,000 after 10 years: (6,000,000 − 4,000,000) / 2 = 1,000,000 taxable.
         let taxable =
-            taxable_retirement_income(Decimal::from(6_000_000), retirement_deduction(120));
+            taxable_retirement_income(Decimal::from(6_000_000), retirement_deduction(10), 10);
         assert_eq!(taxable, Decimal::from(1_000_000));
         assert_eq!(retirement_income_tax(taxable), Decimal::from(51_050));
         assert_eq!(retirement_resident_tax(taxable), Decimal::from(100_000));
@@ -982,8 +1041,13 @@ mod tests {
         );
         // The half is floored to 1,000 yen; a higher bracket takes off its deduction.
         assert_eq!(
-            taxable_retirement_income(Decimal::from(10_001_999), Decimal::from(2_000_000)),
+            taxable_retirement_income(Decimal::from(10_001_999), Decimal::from(2_000_000), 10),
             Decimal::from(4_000_000)
+        );
+        // Four years: only the first 3,000,000 of the 8,400,000 excess is halved.
+        assert_eq!(
+            taxable_retirement_income(Decimal::from(10_000_000), retirement_deduction(4), 4),
+            Decimal::from(6_900_000)
         );
         // 4,000,000 × 20 % − 427,500 = 372,500; × 1.021 = 380,322.5 → 380,322.
         assert_eq!(

@@ -309,21 +309,26 @@ pub async fn complete_task(
     expected_version: i32,
     done: bool,
 ) -> AppResult<Checked<hr_checklist_task::Model>> {
-    let Some(task) = tx.get_for_update::<hr_checklist_task::Entity>(id).await? else {
+    let Some(peek) = tx.get::<hr_checklist_task::Entity>(id).await? else {
         return Ok(refuse("id", E::NotFound, "no such checklist task"));
     };
-    crate::services::access::check_version(task.version, expected_version)?;
-    let open = match (task.onboarding_id, task.separation_id) {
+    // Lock order, as completion: the checklist, then its task; so a task cannot be reopened
+    // while its checklist completes.
+    let open = match (peek.onboarding_id, peek.separation_id) {
         (Some(o), _) => tx
-            .get::<onboarding::Entity>(o)
+            .get_for_update::<onboarding::Entity>(o)
             .await?
             .is_some_and(|o| o.status == "open"),
         (None, Some(s)) => tx
-            .get::<separation::Entity>(s)
+            .get_for_update::<separation::Entity>(s)
             .await?
             .is_some_and(|s| s.status == "open"),
         (None, None) => false,
     };
+    let Some(task) = tx.get_for_update::<hr_checklist_task::Entity>(id).await? else {
+        return Ok(refuse("id", E::NotFound, "no such checklist task"));
+    };
+    crate::services::access::check_version(task.version, expected_version)?;
     if !open {
         return Ok(refuse("id", E::Locked, "the checklist is closed"));
     }
@@ -343,9 +348,10 @@ pub async fn complete_task(
 /// Completes an onboarding: the employee, the running contract and the structure assignment.
 pub async fn complete(
     tx: &TenantTx,
-    actor: Uuid,
+    principal: &crate::auth::Principal,
     input: &CompleteOnboardingInput,
 ) -> AppResult<Checked<onboarding::Model>> {
+    let actor = principal.actor_id;
     let Some(id) = GlobalId::decode_for::<onboarding::Entity>(&input.id) else {
         return Ok(refuse("id", E::NotFound, "no such onboarding"));
     };
@@ -391,7 +397,7 @@ pub async fn complete(
         user_id: input.user_id,
     };
     let emp =
-        match crate::graphql::resource::create_in::<employee::Entity, E>(tx, Some(actor), &person)
+        match crate::graphql::resource::create_in::<employee::Entity, E>(tx, principal, &person)
             .await?
         {
             Ok(e) => e,
@@ -409,9 +415,7 @@ pub async fn complete(
         renewal_of_id: None,
     };
     let contract = match crate::graphql::resource::create_in::<employment_contract::Entity, E>(
-        tx,
-        Some(actor),
-        &terms,
+        tx, principal, &terms,
     )
     .await?
     {
@@ -443,7 +447,7 @@ pub async fn complete(
         if let Err(e) =
             crate::graphql::resource::create_in::<salary_structure_assignment::Entity, E>(
                 tx,
-                Some(actor),
+                principal,
                 &assignment,
             )
             .await?
@@ -466,8 +470,8 @@ pub async fn complete(
     .await?))
 }
 
-/// Cancels an open onboarding (the hire fell through); the offer stays accepted in history
-/// but no longer holds a vacancy.
+/// Cancels an open onboarding (the hire fell through): the offer is withdrawn, so it no longer
+/// holds a vacancy, and the applicant goes back to interviewing.
 pub async fn cancel(
     tx: &TenantTx,
     actor: Uuid,
@@ -485,6 +489,7 @@ pub async fn cancel(
             "the onboarding is closed",
         ));
     }
+    super::recruiting::released(tx, actor, row.offer_id).await?;
     Ok(Ok(advance::<onboarding::Entity, _>(
         tx,
         Some(actor),

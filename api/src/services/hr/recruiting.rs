@@ -227,7 +227,7 @@ impl Editable for headcount_plan::Entity {
     }
 
     async fn patch(
-        _tx: &TenantTx,
+        tx: &TenantTx,
         row: &headcount_plan::Model,
         patch: &HeadcountPlanPatch,
         p: &mut P,
@@ -235,6 +235,23 @@ impl Editable for headcount_plan::Entity {
         let mut am = row.clone().into_active_model();
         let end = patch.period_end.unwrap_or(row.period_end);
         period(p, row.period_start, end);
+        let (unit, start, id) = (row.org_unit_id, row.period_start, row.id);
+        let clash = tx
+            .one(tx.select::<headcount_plan::Entity>().refine(|q| {
+                q.filter(headcount_plan::Column::OrgUnitId.eq(unit))
+                    .filter(headcount_plan::Column::PeriodStart.lte(end))
+                    .filter(headcount_plan::Column::PeriodEnd.gte(start))
+                    .filter(headcount_plan::Column::Id.ne(id))
+                    .filter(headcount_plan::Column::ArchivedAt.is_null())
+            }))
+            .await?;
+        if clash.is_some() {
+            p.row(
+                "patch.periodEnd",
+                E::Overlap,
+                "the unit has a plan for part of this period",
+            );
+        }
         am.period_end = Set(end);
         if let Some(n) = patch.planned_headcount {
             if n < 0 {
@@ -1104,6 +1121,19 @@ pub async fn create_offer(
     let Some(who) = tx.get_for_update::<applicant::Entity>(who).await? else {
         return Ok(refuse("applicantId", E::NotFound, "no such applicant"));
     };
+    let live = tx
+        .one(tx.select::<job_offer::Entity>().refine(|q| {
+            q.filter(job_offer::Column::ApplicantId.eq(who.id))
+                .filter(job_offer::Column::Status.is_in(["draft", "sent", "accepted"]))
+        }))
+        .await?;
+    if live.is_some() {
+        return Ok(refuse(
+            "applicantId",
+            E::Duplicate,
+            "the applicant has a live offer; withdraw it first",
+        ));
+    }
     if let Err(e) = transition::<_, E>(stage(&who), ApplicantAction::Offer) {
         return Ok(Err(vec![e]));
     }
@@ -1241,6 +1271,10 @@ pub async fn offer_act(
 /// Marks an applicant hired and counts the vacancy filled (the requisition is `FILLED` with
 /// its last one): called by the onboarding's completion.
 pub async fn hired(tx: &TenantTx, actor: Uuid, offer: &job_offer::Model) -> AppResult<()> {
+    // Lock order, as everywhere in recruiting: the requisition, then the applicant.
+    let req = tx
+        .get_for_update::<job_requisition::Entity>(offer.requisition_id)
+        .await?;
     if let Some(who) = tx
         .get_for_update::<applicant::Entity>(offer.applicant_id)
         .await?
@@ -1248,10 +1282,7 @@ pub async fn hired(tx: &TenantTx, actor: Uuid, offer: &job_offer::Model) -> AppR
     {
         move_applicant(tx, Some(actor), &who, ApplicantAction::Hire).await?;
     }
-    let Some(req) = tx
-        .get_for_update::<job_requisition::Entity>(offer.requisition_id)
-        .await?
-    else {
+    let Some(req) = req else {
         return Ok(());
     };
     let filled = req.filled + 1;
@@ -1269,5 +1300,29 @@ pub async fn hired(tx: &TenantTx, actor: Uuid, offer: &job_offer::Model) -> AppR
         },
     )
     .await?;
+    Ok(())
+}
+
+/// Releases an accepted offer whose onboarding was called off: the offer is withdrawn (it no
+/// longer holds a vacancy or blocks a new offer) and the applicant goes back to interviewing.
+pub async fn released(tx: &TenantTx, actor: Uuid, offer_id: Uuid) -> AppResult<()> {
+    let Some(offer) = tx.get::<job_offer::Entity>(offer_id).await? else {
+        return Ok(());
+    };
+    tx.get_for_update::<job_requisition::Entity>(offer.requisition_id)
+        .await?;
+    if let Some(who) = tx
+        .get_for_update::<applicant::Entity>(offer.applicant_id)
+        .await?
+        && stage(&who) == ApplicantStage::Offer
+    {
+        move_applicant(tx, Some(actor), &who, ApplicantAction::Reconsider).await?;
+    }
+    if let Some(offer) = tx.get_for_update::<job_offer::Entity>(offer_id).await? {
+        advance::<job_offer::Entity, _>(tx, Some(actor), &offer, "withdrawn", |am| {
+            am.status = Set(JobOfferState::Withdrawn.db().into());
+        })
+        .await?;
+    }
     Ok(())
 }

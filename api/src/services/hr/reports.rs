@@ -98,10 +98,11 @@ pub async fn time_to_fill(tx: &TenantTx, from: NaiveDate, to: NaiveDate) -> AppR
                 .order_by_asc(onboarding::Column::CompletedAt)
         }))
         .await?;
+    let settings = super::settings(tx).await?;
     let mut out = Vec::new();
     for o in done {
         let Some(at) = o.completed_at else { continue };
-        let day = at.date_naive();
+        let day = super::local_date(&settings, at);
         if day < from || day > to {
             continue;
         }

@@ -170,7 +170,9 @@ pub async fn answer(
     let Some(emp) = super::employee_of_user(tx, actor).await? else {
         return Ok(refuse("", E::NotLinked, "your user has no employee record"));
     };
-    let Some(row) = tx.get::<survey::Entity>(survey_id).await? else {
+    // The survey's row lock orders answers against closing: none lands after the survey
+    // closed (results, fixed once closed, would then move by exactly that answer).
+    let Some(row) = tx.get_for_update::<survey::Entity>(survey_id).await? else {
         return Ok(refuse("surveyId", E::NotFound, "no such survey"));
     };
     if row.status != "open" {
