@@ -12,7 +12,7 @@ use entity::org::{employee, org_unit};
 use crate::auth::Permission;
 use crate::error::{GqlResult, InputError};
 use crate::graphql::core::{ContextExt, GlobalId, load_one, settle};
-use crate::graphql::hr::WorkSchedule;
+use crate::graphql::hr::{WorkSchedule, employee_of};
 use crate::graphql::listing::{DateFilter, IdFilter, TextFilter};
 use crate::graphql::org::{Employee, OrgUnit};
 use crate::graphql::recruiting::tx_read;
@@ -59,12 +59,6 @@ db_enum! {
 
 enum_filter!(EnrolmentStatus);
 enum_filter!(CycleStatus);
-
-async fn employee_of(ctx: &Context<'_>, id: uuid::Uuid) -> GqlResult<Option<Employee>> {
-    Ok(load_one::<employee::Entity>(ctx, Some(id))
-        .await?
-        .map(Employee))
-}
 
 node_object! {
     /// A grade (等級) of the tenant's ladder. Needs `VIEW_HR`.

@@ -20,7 +20,7 @@ use crate::services::workflow::StateMachine;
 use crate::{db_enum, enum_filter, filter_input, node_object, order_field, resource};
 
 /// The employee a row is about.
-async fn employee_of(ctx: &Context<'_>, id: uuid::Uuid) -> GqlResult<Option<Employee>> {
+pub(crate) async fn employee_of(ctx: &Context<'_>, id: uuid::Uuid) -> GqlResult<Option<Employee>> {
     Ok(load_one::<employee::Entity>(ctx, Some(id))
         .await?
         .map(Employee))

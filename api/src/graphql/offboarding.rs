@@ -314,22 +314,15 @@ impl FinalSettlement {
         field: &'static str,
         value: rust_decimal::Decimal,
     ) -> GqlResult<Option<Decimal>> {
-        let session = ctx.session()?;
-        let user = load_one::<employee::Entity>(ctx, Some(self.0.employee_id))
-            .await?
-            .and_then(|e| e.user_id);
-        let text = value.to_string();
-        let read = crate::services::personal_data::read(
-            &session.principal,
-            &session.reads,
-            Permission::ViewPay,
+        crate::graphql::payroll::pay_field(
+            ctx,
             "FinalSettlement",
             self.0.id,
-            user,
+            self.0.employee_id,
             field,
-            Some(&text),
-        )?;
-        Ok(read.map(|_| Decimal(value.normalize())))
+            Some(value.normalize()),
+        )
+        .await
     }
 }
 

@@ -70,7 +70,7 @@ async fn employee_of(ctx: &Context<'_>, id: uuid::Uuid) -> GqlResult<Option<Empl
 }
 
 /// Reads a sensitive amount of an employee's: `VIEW_PAY` or one's own, logged.
-async fn pay_field(
+pub(crate) async fn pay_field(
     ctx: &Context<'_>,
     subject_type: &'static str,
     subject: uuid::Uuid,

@@ -463,7 +463,7 @@ node_object! {
             let id = self.0.id;
             let all = tx_read!(ctx, tx => recruiting::feedback_of_applicant(tx, id).await);
             let scores: Vec<i32> = all.iter().map(|f| f.score).collect();
-            Ok(recruiting::average(&scores).map(|d| Decimal(d.normalize())))
+            Ok(crate::services::hr::average(&scores).map(|d| Decimal(d.normalize())))
         }
     }
 }
@@ -592,7 +592,7 @@ node_object! {
                 q.filter(interview_feedback::Column::InterviewId.eq(id))
             })).await?));
             let scores: Vec<i32> = rows.iter().map(|f| f.score).collect();
-            Ok(recruiting::average(&scores).map(|d| Decimal(d.normalize())))
+            Ok(crate::services::hr::average(&scores).map(|d| Decimal(d.normalize())))
         }
     }
 }

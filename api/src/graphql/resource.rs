@@ -218,18 +218,32 @@ impl<C: ErrorCodes> Problems<C> {
     where
         E: TenantScoped,
     {
-        let value = value.to_owned();
-        let taken = tx
-            .one(tx.select::<E>().refine(|q| {
-                let q = q.filter(column.eq(value));
-                match except {
-                    Some(id) => q.filter(E::id_column().ne(id)),
-                    None => q,
-                }
-            }))
-            .await?;
-        if taken.is_some() {
-            self.row(path, C::DUPLICATE, "already used by another record");
+        let mut taken = sea_orm::Condition::all().add(column.eq(value.to_owned()));
+        if let Some(id) = except {
+            taken = taken.add(E::id_column().ne(id));
+        }
+        self.taken::<E>(tx, path, taken, "already used by another record")
+            .await
+    }
+
+    /// Refuses (`DUPLICATE`, with `message`) when a row of `E` (archived ones included)
+    /// matches `condition`: the check behind every "one per …" rule that spans columns.
+    pub async fn taken<E>(
+        &mut self,
+        tx: &TenantTx,
+        path: &str,
+        condition: sea_orm::Condition,
+        message: &str,
+    ) -> AppResult<()>
+    where
+        E: TenantScoped,
+    {
+        if tx
+            .one(tx.select::<E>().refine(|q| q.filter(condition)))
+            .await?
+            .is_some()
+        {
+            self.row(path, C::DUPLICATE, message);
         }
         Ok(())
     }

@@ -7,17 +7,8 @@ use sea_orm::{ColumnTrait, QueryFilter};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestTenant, shared};
+use crate::hr_lifecycle::mutate;
 use crate::payroll::{call, codes, create, id, ok};
-
-async fn mutate(token: &str, name: &str, input_type: &str, select: &str, input: Value) -> Value {
-    let r = call(
-        token,
-        &format!("mutation($i: {input_type}!) {{ {name}(input: $i) {{ {select} errors {{ field code message }} }} }}"),
-        json!({ "i": input }),
-    )
-    .await;
-    r[name].clone()
-}
 
 async fn employee(
     t: &TestTenant,

@@ -17,7 +17,13 @@ use crate::payroll::{
 };
 
 /// Runs a mutation with one `input` and returns its payload.
-async fn mutate(token: &str, name: &str, input_type: &str, select: &str, input: Value) -> Value {
+pub(crate) async fn mutate(
+    token: &str,
+    name: &str,
+    input_type: &str,
+    select: &str,
+    input: Value,
+) -> Value {
     let r = call(
         token,
         &format!("mutation($i: {input_type}!) {{ {name}(input: $i) {{ {select} errors {{ field code message }} }} }}"),

@@ -39,18 +39,22 @@ pub fn on_weekday(schedule: &work_schedule::Model, date: NaiveDate) -> bool {
         .any(|c| c.to_digit(10) == Some(iso))
 }
 
-/// The contracts that count for the calendar (running or ended), overlapping the range.
-pub async fn contracts_in(
+/// The contracts that count for the calendar (running or ended) overlapping the range: of one
+/// employee, or of everyone (payroll runs and reports), oldest first.
+pub async fn contracts_of(
     tx: &TenantTx,
-    employee: Uuid,
+    employee: Option<Uuid>,
     from: NaiveDate,
     to: NaiveDate,
 ) -> AppResult<Vec<employment_contract::Model>> {
     use employment_contract::Column as C;
     Ok(tx
         .all(tx.select::<employment_contract::Entity>().refine(|q| {
-            q.filter(C::EmployeeId.eq(employee))
-                .filter(C::Status.is_in(["running", "ended"]))
+            let q = match employee {
+                Some(e) => q.filter(C::EmployeeId.eq(e)),
+                None => q,
+            };
+            q.filter(C::Status.is_in(["running", "ended"]))
                 .filter(C::StartDate.lte(to))
                 .filter(
                     sea_orm::Condition::any()
@@ -60,6 +64,16 @@ pub async fn contracts_in(
                 .order_by_asc(C::StartDate)
         }))
         .await?)
+}
+
+/// One employee's contracts that count for the calendar, overlapping the range.
+pub async fn contracts_in(
+    tx: &TenantTx,
+    employee: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<employment_contract::Model>> {
+    contracts_of(tx, Some(employee), from, to).await
 }
 
 /// The holidays in a range.

@@ -18,7 +18,7 @@ use entity::hr::{
     training_programme, training_session, work_schedule,
 };
 use entity::org::{employee, org_unit};
-use sea_orm::{ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter, QueryOrder};
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, IntoActiveModel, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use super::{Checked, HrErrorCode as E, refuse};
@@ -181,19 +181,13 @@ impl Editable for employee_profile::Entity {
             .reference::<employee::Entity>(tx, "employeeId", Some(&input.employee_id))
             .await?;
         if let Some(e) = emp {
-            let taken = tx
-                .one(
-                    tx.select::<employee_profile::Entity>()
-                        .refine(|q| q.filter(employee_profile::Column::EmployeeId.eq(e))),
-                )
-                .await?;
-            if taken.is_some() {
-                p.row(
-                    "employeeId",
-                    E::Duplicate,
-                    "the employee has a profile; update it",
-                );
-            }
+            p.taken::<employee_profile::Entity>(
+                tx,
+                "employeeId",
+                Condition::all().add(employee_profile::Column::EmployeeId.eq(e)),
+                "the employee has a profile; update it",
+            )
+            .await?;
         }
         Ok(employee_profile::ActiveModel {
             employee_id: Set(emp.unwrap_or_default()),
@@ -324,19 +318,15 @@ impl Editable for shift_assignment::Entity {
             .await?;
         if let Some(e) = emp {
             let date = input.work_date;
-            let taken = tx
-                .one(tx.select::<shift_assignment::Entity>().refine(|q| {
-                    q.filter(shift_assignment::Column::EmployeeId.eq(e))
-                        .filter(shift_assignment::Column::WorkDate.eq(date))
-                }))
-                .await?;
-            if taken.is_some() {
-                p.row(
-                    "workDate",
-                    E::Duplicate,
-                    "the employee has a shift that day",
-                );
-            }
+            p.taken::<shift_assignment::Entity>(
+                tx,
+                "workDate",
+                Condition::all()
+                    .add(shift_assignment::Column::EmployeeId.eq(e))
+                    .add(shift_assignment::Column::WorkDate.eq(date)),
+                "the employee has a shift that day",
+            )
+            .await?;
             day_open(tx, p, e, date).await?;
         }
         Ok(shift_assignment::ActiveModel {
@@ -571,19 +561,15 @@ impl Editable for training_enrolment::Entity {
                     format!("all {} seats are taken", s.capacity),
                 );
             }
-            let taken = tx
-                .one(tx.select::<training_enrolment::Entity>().refine(|q| {
-                    q.filter(training_enrolment::Column::SessionId.eq(s))
-                        .filter(training_enrolment::Column::EmployeeId.eq(e))
-                }))
-                .await?;
-            if taken.is_some() {
-                p.row(
-                    "employeeId",
-                    E::Duplicate,
-                    "the employee is enrolled already",
-                );
-            }
+            p.taken::<training_enrolment::Entity>(
+                tx,
+                "employeeId",
+                Condition::all()
+                    .add(training_enrolment::Column::SessionId.eq(s))
+                    .add(training_enrolment::Column::EmployeeId.eq(e)),
+                "the employee is enrolled already",
+            )
+            .await?;
         }
         Ok(training_enrolment::ActiveModel {
             session_id: Set(session.unwrap_or_default()),
@@ -651,22 +637,15 @@ impl Editable for position_required_training::Entity {
             .reference::<training_programme::Entity>(tx, "programmeId", Some(&input.programme_id))
             .await?;
         if let (Some(a), Some(b)) = (pos, prog) {
-            let taken = tx
-                .one(
-                    tx.select::<position_required_training::Entity>()
-                        .refine(|q| {
-                            q.filter(position_required_training::Column::PositionId.eq(a))
-                                .filter(position_required_training::Column::ProgrammeId.eq(b))
-                        }),
-                )
-                .await?;
-            if taken.is_some() {
-                p.row(
-                    "programmeId",
-                    E::Duplicate,
-                    "the position requires it already",
-                );
-            }
+            p.taken::<position_required_training::Entity>(
+                tx,
+                "programmeId",
+                Condition::all()
+                    .add(position_required_training::Column::PositionId.eq(a))
+                    .add(position_required_training::Column::ProgrammeId.eq(b)),
+                "the position requires it already",
+            )
+            .await?;
         }
         Ok(position_required_training::ActiveModel {
             position_id: Set(pos.unwrap_or_default()),

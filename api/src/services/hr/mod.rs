@@ -119,6 +119,20 @@ pub enum HrWarning {
     DayCorrected,
 }
 
+/// The average of scores (interview feedback, survey answers), to two places; `None` without
+/// any.
+pub fn average(scores: &[i32]) -> Option<rust_decimal::Decimal> {
+    if scores.is_empty() {
+        return None;
+    }
+    let sum: i64 = scores.iter().map(|s| i64::from(*s)).sum();
+    Some(
+        (rust_decimal::Decimal::from(sum) / rust_decimal::Decimal::from(scores.len() as i64))
+            .round_dp(2)
+            .normalize(),
+    )
+}
+
 /// Problems or a value.
 pub type Checked<T> = Result<T, Vec<InputError<HrErrorCode>>>;
 

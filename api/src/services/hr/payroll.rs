@@ -441,19 +441,7 @@ pub async fn compute(
     let dp = crate::services::accounting::currency_decimals(&base);
     let (start, end) = (run.period_start, run.period_end);
     // Everyone with a contract in the month.
-    use employment_contract::Column as C;
-    let contracts = tx
-        .all(tx.select::<employment_contract::Entity>().refine(|q| {
-            q.filter(C::Status.is_in(["running", "ended"]))
-                .filter(C::StartDate.lte(end))
-                .filter(
-                    Condition::any()
-                        .add(C::EndDate.is_null())
-                        .add(C::EndDate.gte(start)),
-                )
-                .order_by_asc(C::StartDate)
-        }))
-        .await?;
+    let contracts = super::calendar::contracts_of(tx, None, start, end).await?;
     let mut latest: BTreeMap<Uuid, employment_contract::Model> = BTreeMap::new();
     for c in contracts {
         latest.insert(c.employee_id, c);

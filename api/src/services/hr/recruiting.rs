@@ -23,7 +23,7 @@ use entity::hr::{
 };
 use entity::org::{employee, org_unit};
 use rust_decimal::Decimal;
-use sea_orm::{ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter, QueryOrder};
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, IntoActiveModel, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use super::{Checked, HrErrorCode as E, refuse};
@@ -710,19 +710,15 @@ impl Editable for applicant::Entity {
         }
         let email = applicant_email(p, "email", &input.email);
         if let Some(o) = opening {
-            let taken = tx
-                .one(tx.select::<applicant::Entity>().refine(|q| {
-                    q.filter(applicant::Column::OpeningId.eq(o))
-                        .filter(applicant::Column::Email.eq(email.clone()))
-                }))
-                .await?;
-            if taken.is_some() {
-                p.row(
-                    "email",
-                    E::Duplicate,
-                    "this person applied for the opening already",
-                );
-            }
+            p.taken::<applicant::Entity>(
+                tx,
+                "email",
+                Condition::all()
+                    .add(applicant::Column::OpeningId.eq(o))
+                    .add(applicant::Column::Email.eq(email.clone())),
+                "this person applied for the opening already",
+            )
+            .await?;
         }
         Ok(applicant::ActiveModel {
             opening_id: Set(opening.unwrap_or_default()),
@@ -753,17 +749,16 @@ impl Editable for applicant::Entity {
         }
         if let Some(e) = &patch.email {
             let email = applicant_email(p, "patch.email", e);
-            let (opening, id) = (row.opening_id, row.id);
-            let taken = tx
-                .one(tx.select::<applicant::Entity>().refine(|q| {
-                    q.filter(applicant::Column::OpeningId.eq(opening))
-                        .filter(applicant::Column::Email.eq(email.clone()))
-                        .filter(applicant::Column::Id.ne(id))
-                }))
-                .await?;
-            if taken.is_some() {
-                p.row("patch.email", E::Duplicate, "another applicant has it");
-            }
+            p.taken::<applicant::Entity>(
+                tx,
+                "patch.email",
+                Condition::all()
+                    .add(applicant::Column::OpeningId.eq(row.opening_id))
+                    .add(applicant::Column::Email.eq(email.clone()))
+                    .add(applicant::Column::Id.ne(row.id)),
+                "another applicant has it",
+            )
+            .await?;
             am.email = Set(email);
         }
         if let Some(v) = &patch.phone {
@@ -1007,15 +1002,6 @@ pub async fn feedback_of_applicant(
                 .order_by_asc(interview_feedback::Column::CreatedAt)
         }))
         .await?)
-}
-
-/// The average of scores, to two places; `None` without any.
-pub fn average(scores: &[i32]) -> Option<Decimal> {
-    if scores.is_empty() {
-        return None;
-    }
-    let sum: i64 = scores.iter().map(|s| i64::from(*s)).sum();
-    Some((Decimal::from(sum) / Decimal::from(scores.len() as i64)).round_dp(2))
 }
 
 impl Resource for job_offer::Entity {

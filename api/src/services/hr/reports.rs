@@ -99,32 +99,41 @@ pub async fn time_to_fill(tx: &TenantTx, from: NaiveDate, to: NaiveDate) -> AppR
         }))
         .await?;
     let settings = super::settings(tx).await?;
-    let mut out = Vec::new();
-    for o in done {
-        let Some(at) = o.completed_at else { continue };
-        let day = super::local_date(&settings, at);
-        if day < from || day > to {
-            continue;
-        }
-        let Some(offer) = tx.get::<job_offer::Entity>(o.offer_id).await? else {
-            continue;
-        };
-        let Some(req) = tx
-            .get::<job_requisition::Entity>(offer.requisition_id)
-            .await?
-        else {
-            continue;
-        };
-        let Some(approved) = req.approved_at else {
-            continue;
-        };
-        out.push(Fill {
-            days: (at - approved).num_days().max(0),
-            employee: o.employee_id,
-            requisition: req,
-        });
-    }
-    Ok(out)
+    let done: Vec<(onboarding::Model, chrono::DateTime<chrono::Utc>)> = done
+        .into_iter()
+        .filter_map(|o| o.completed_at.map(|at| (o, at)))
+        .filter(|(_, at)| {
+            let day = super::local_date(&settings, *at);
+            from <= day && day <= to
+        })
+        .collect();
+    // The offers and requisitions of the period's onboardings, two reads in all.
+    let offer_ids: Vec<Uuid> = done.iter().map(|(o, _)| o.offer_id).collect();
+    let offers: BTreeMap<Uuid, job_offer::Model> = tx
+        .get_many::<job_offer::Entity>(&offer_ids)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o))
+        .collect();
+    let req_ids: Vec<Uuid> = offers.values().map(|o| o.requisition_id).collect();
+    let reqs: BTreeMap<Uuid, job_requisition::Model> = tx
+        .get_many::<job_requisition::Entity>(&req_ids)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
+    Ok(done
+        .into_iter()
+        .filter_map(|(o, at)| {
+            let req = reqs.get(&offers.get(&o.offer_id)?.requisition_id)?;
+            let approved = req.approved_at?;
+            Some(Fill {
+                days: (at - approved).num_days().max(0),
+                employee: o.employee_id,
+                requisition: req.clone(),
+            })
+        })
+        .collect())
 }
 
 /// An employee's statutory annual leave in the grant year running on a day.
@@ -322,21 +331,7 @@ pub async fn overtime(
 ) -> AppResult<Vec<(employee::Model, super::overtime::Assessment)>> {
     let start = super::calendar::month_start(month);
     let end = super::calendar::month_end(month);
-    use entity::hr::employment_contract::Column as C;
-    let contracts = tx
-        .all(
-            tx.select::<entity::hr::employment_contract::Entity>()
-                .refine(|q| {
-                    q.filter(C::Status.is_in(["running", "ended"]))
-                        .filter(C::StartDate.lte(end))
-                        .filter(
-                            sea_orm::Condition::any()
-                                .add(C::EndDate.is_null())
-                                .add(C::EndDate.gte(start)),
-                        )
-                }),
-        )
-        .await?;
+    let contracts = super::calendar::contracts_of(tx, None, start, end).await?;
     let ids: Vec<Uuid> = contracts.iter().map(|c| c.employee_id).collect();
     let mut people = tx.get_many::<employee::Entity>(&ids).await?;
     people.sort_by(|a, b| a.employee_number.cmp(&b.employee_number));

@@ -277,13 +277,6 @@ pub struct Results {
     pub questions: Vec<QuestionResult>,
 }
 
-fn avg(scores: &[i32]) -> Decimal {
-    let n = Decimal::from(scores.len().max(1) as i64);
-    (Decimal::from(scores.iter().map(|s| i64::from(*s)).sum::<i64>()) / n)
-        .round_dp(2)
-        .normalize()
-}
-
 /// Aggregates a survey's answers, suppressing groups smaller than its minimum.
 pub async fn results(tx: &TenantTx, survey_id: Uuid) -> AppResult<Option<Results>> {
     let Some(row) = tx.get::<survey::Entity>(survey_id).await? else {
@@ -351,12 +344,16 @@ pub async fn results(tx: &TenantTx, survey_id: Uuid) -> AppResult<Option<Results
             groups
                 .into_iter()
                 .filter(|(_, s)| s.len() as i64 >= min)
-                .map(|(u, s)| (u, s.len() as i64, avg(&s)))
+                .map(|(u, s)| (u, s.len() as i64, super::average(&s).unwrap_or_default()))
                 .collect()
         };
         out.push(QuestionResult {
             question: q,
-            average: (total >= min).then(|| avg(&all)),
+            average: if total >= min {
+                super::average(&all)
+            } else {
+                None
+            },
             groups,
         });
     }
