@@ -17,7 +17,7 @@ use tracing_actix_web::RequestId;
 
 use crate::auth::{self, Permission};
 use crate::error::{AppError, ErrorCode};
-use crate::graphql::AppSchema;
+use crate::graphql::Schemas;
 use crate::graphql::core::{RequestInfo, Session};
 use crate::state::AppState;
 
@@ -83,7 +83,7 @@ async fn graphql_post(
     req: HttpRequest,
     mut payload: web::Payload,
     state: web::Data<AppState>,
-    schema: web::Data<AppSchema>,
+    schema: web::Data<Schemas>,
 ) -> HttpResponse {
     // The body is read here, not by an extractor, so an oversized body gets the same error shape
     // as every other failure.
@@ -120,7 +120,7 @@ async fn graphql_post(
 async fn graphql_get(
     req: HttpRequest,
     state: web::Data<AppState>,
-    schema: web::Data<AppSchema>,
+    schema: web::Data<Schemas>,
 ) -> HttpResponse {
     match async_graphql::http::parse_query_string(req.query_string()) {
         Ok(gql) => execute(&req, gql, &state, &schema).await,
@@ -396,7 +396,7 @@ async fn execute(
     req: &HttpRequest,
     mut gql: async_graphql::Request,
     state: &AppState,
-    schema: &AppSchema,
+    schema: &Schemas,
 ) -> HttpResponse {
     let started = Instant::now();
     let rid = request_id(req);
@@ -556,6 +556,7 @@ async fn execute(
     let reads = session
         .as_ref()
         .map(|s| (s.reads.clone(), s.db.clone(), s.principal.clone()));
+    let principal = reads.as_ref().map(|(_, _, p)| p.clone());
 
     // An Idempotency-Key on a mutation: a repeat from the same principal replays the first
     // response instead of running again.
@@ -605,7 +606,13 @@ async fn execute(
     gql = gql.data(rate.clone());
 
     let deadline = Duration::from_millis(state.settings.limits.timeout_ms);
-    let mut resp = match tokio::time::timeout(deadline, schema.execute(gql)).await {
+    let run = async {
+        match schema.admit(&mut gql, principal, rate.clone()).await {
+            Some(refused) => refused,
+            None => schema.fast.execute(gql).await,
+        }
+    };
+    let mut resp = match tokio::time::timeout(deadline, run).await {
         Ok(resp) => resp,
         Err(_) => {
             let mut err = ServerError::new("the request took longer than allowed", None);
@@ -900,11 +907,11 @@ async fn graphql_ws(
     req: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
-    schema: web::Data<AppSchema>,
+    schema: web::Data<Schemas>,
 ) -> actix_web::Result<HttpResponse> {
     let state = state.get_ref().clone();
     let rid = request_id(&req);
-    GraphQLSubscription::new(schema.get_ref().clone())
+    GraphQLSubscription::new(schema.full.clone())
         .on_connection_init(move |params: serde_json::Value| async move {
             let auth = params
                 .get("Authorization")

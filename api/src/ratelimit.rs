@@ -4,19 +4,23 @@
 //! (Redis), so every process draws from the same ones; [`crate::cache::gcra`] is the arithmetic.
 //!
 //! The charge happens in [`RateLimit`], a schema extension, right after validation (where the
-//! complexity is known) and before anything executes. Its figures travel back to the HTTP layer
-//! in [`RateLimitSlot`], which turns them into the standard `RateLimit-*` headers and, on
-//! refusal, `429` with `Retry-After`.
+//! complexity is known) and before anything executes: for HTTP requests in their admission
+//! ([`crate::graphql::Schemas::admit`]), for subscriptions on the WebSocket. Its figures travel
+//! back to the HTTP layer in [`RateLimitSlot`], which turns them into the standard
+//! `RateLimit-*` headers and, on refusal, `429` with `Retry-After`.
 
 use std::sync::{Arc, Mutex};
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation};
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextValidation,
+};
 use async_graphql::{ServerError, ValidationResult};
 
 use crate::auth::{Principal, PrincipalKind};
 use crate::cache::Charge;
 use crate::config::FailMode;
 use crate::error::ErrorCode;
+use crate::graphql::Admission;
 use crate::graphql::core::Session;
 use crate::state::AppState;
 
@@ -130,12 +134,16 @@ impl Extension for RateLimit {
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
         let result = next.run(ctx).await?;
-        let (Some(session), Some(state)) = (ctx.data_opt::<Session>(), ctx.data_opt::<AppState>())
-        else {
+        // An HTTP request is charged at its admission (`Schemas::admit`); a subscription here.
+        let principal = match ctx.data_opt::<Admission>() {
+            Some(admission) => admission.principal.as_ref(),
+            None => ctx.data_opt::<Session>().map(|s| &s.principal),
+        };
+        let (Some(principal), Some(state)) = (principal, ctx.data_opt::<AppState>()) else {
             return Ok(result);
         };
         let cost = u64::try_from(result.complexity).unwrap_or(u64::MAX);
-        let Some(charge) = charge(state, &session.principal, cost).await else {
+        let Some(charge) = charge(state, principal, cost).await else {
             return Ok(result);
         };
         if let Some(slot) = ctx.data_opt::<Arc<RateLimitSlot>>() {
@@ -155,5 +163,19 @@ impl Extension for RateLimit {
                 .inc();
             Err(vec![refusal(&charge)])
         }
+    }
+
+    /// An admission ends here, validated and charged: its request runs on the schema without
+    /// extensions.
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> async_graphql::Response {
+        if ctx.data_opt::<Admission>().is_some() {
+            return async_graphql::Response::new(async_graphql::Value::Null);
+        }
+        next.run(ctx, operation_name).await
     }
 }

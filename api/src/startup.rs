@@ -71,9 +71,7 @@ impl Application {
     /// Binds the listener for already-built state.
     pub fn bind(state: AppState) -> anyhow::Result<Self> {
         let settings = state.settings.clone();
-        let schema = graphql::builder(&settings.limits)
-            .data(state.clone())
-            .finish();
+        let schema = graphql::Schemas::new(&settings.limits, state.clone());
         let listener = TcpListener::bind((settings.http.host.as_str(), settings.http.port))
             .with_context(|| format!("binding {}:{}", settings.http.host, settings.http.port))?;
         let port = listener.local_addr()?.port();

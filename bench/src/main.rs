@@ -7,6 +7,10 @@
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 
+// The same allocator as the server, so the ceiling is measured on the same footing.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const BODY: &str = r#"{"data":{"ping":"pong"}}"#;
 
 async fn answer(_body: web::Bytes) -> HttpResponse {
