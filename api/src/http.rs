@@ -678,10 +678,13 @@ async fn execute(
     };
     if let Some((db, id)) = claimed {
         use crate::services::idempotency;
-        // Failures the client cannot fix release the key, so a retry runs again.
-        let retryable = codes
-            .iter()
-            .any(|c| c == ErrorCode::Internal.as_str() || c == ErrorCode::Timeout.as_str());
+        // Failures the client cannot fix, and a refusal by the rate limits (nothing ran),
+        // release the key, so a retry runs again.
+        let retryable = codes.iter().any(|c| {
+            c == ErrorCode::Internal.as_str()
+                || c == ErrorCode::Timeout.as_str()
+                || c == ErrorCode::RateLimited.as_str()
+        });
         let stored = if retryable {
             idempotency::release(&db, id).await
         } else {

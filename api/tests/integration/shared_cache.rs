@@ -342,6 +342,22 @@ async fn rate_limits_are_shared_by_processes_per_credential_and_tenant() {
         json!(retry)
     );
     assert!(refused.headers.contains_key("ratelimit-reset"));
+    // A refused mutation with an Idempotency-Key did not run, so its key is released: the
+    // retry is refused again (or runs), never a replay of the refusal as a success.
+    let tag = json!({"query": "mutation { createTag(input: {name: \"Later\"}) { tag { id } } }"});
+    for _ in 0..2 {
+        let m = other
+            .post(
+                &[
+                    ("Authorization", &bearer(&t.token)),
+                    ("idempotency-key", "rate-limited-once"),
+                ],
+                tag.clone(),
+            )
+            .await;
+        assert_eq!(m.status, 429, "{}", m.body);
+        assert!(m.headers.get("idempotent-replayed").is_none());
+    }
 
     // Another user has a bucket of their own, but the tenant's (15) runs out after five more.
     let colleague = app
