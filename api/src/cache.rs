@@ -361,23 +361,7 @@ impl ReadCache {
             .iter()
             .map(|id| format!("t:{}:{kind}:{id}", tenant.uuid()))
             .collect();
-        let gens: Vec<String> = deps.iter().map(|d| generation(tenant, d)).collect();
-        let looked_up = if self.is_open() || !self.flush_pending().await {
-            None
-        } else {
-            match self.store.get_versioned(&gens, &keys).await {
-                Ok(found) => Some(found),
-                Err(e) => {
-                    self.failed("read", &e);
-                    None
-                }
-            }
-        };
-        let Some((stamp, values)) = looked_up else {
-            self.counters
-                .lookups
-                .with_label_values(&["bypass"])
-                .inc_by(u64::try_from(ids.len()).unwrap_or(0));
+        let Some((stamp, values)) = self.lookup_many(tenant, deps, &keys).await else {
             return load(ids.to_vec()).await;
         };
         let mut out = HashMap::with_capacity(ids.len());
@@ -390,15 +374,7 @@ impl ReadCache {
                 None => missing.push((id.clone(), key.clone())),
             }
         }
-        let hits = out.len();
-        self.counters
-            .lookups
-            .with_label_values(&["hit"])
-            .inc_by(u64::try_from(hits).unwrap_or(0));
-        self.counters
-            .lookups
-            .with_label_values(&["miss"])
-            .inc_by(u64::try_from(missing.len()).unwrap_or(0));
+        self.count_lookups(out.len(), missing.len());
         if missing.is_empty() {
             return Ok(out);
         }
@@ -410,14 +386,56 @@ impl ReadCache {
                 Some((key.clone(), value))
             })
             .collect();
+        self.store_many(&stamp, entries).await;
+        out.extend(loaded);
+        Ok(out)
+    }
+
+    // What `read_through` does with the store, kept out of it: it is generic over the values it
+    // reads (one copy per entity type in the binary), these are not.
+
+    /// Looks up `keys` at the tenant's current generations `deps`: the stamp and each key's
+    /// value. `None`, counted as bypassed, when the store is skipped or failed.
+    async fn lookup_many(
+        &self,
+        tenant: TenantId,
+        deps: &[&str],
+        keys: &[String],
+    ) -> Option<(String, Vec<Option<Vec<u8>>>)> {
+        let gens: Vec<String> = deps.iter().map(|d| generation(tenant, d)).collect();
+        let looked_up = if self.is_open() || !self.flush_pending().await {
+            None
+        } else {
+            self.answer("read", self.store.get_versioned(&gens, keys).await)
+        };
+        if looked_up.is_none() {
+            self.counters
+                .lookups
+                .with_label_values(&["bypass"])
+                .inc_by(u64::try_from(keys.len()).unwrap_or(0));
+        }
+        looked_up
+    }
+
+    fn count_lookups(&self, hits: usize, misses: usize) {
+        self.counters
+            .lookups
+            .with_label_values(&["hit"])
+            .inc_by(u64::try_from(hits).unwrap_or(0));
+        self.counters
+            .lookups
+            .with_label_values(&["miss"])
+            .inc_by(u64::try_from(misses).unwrap_or(0));
+    }
+
+    /// Stores values computed after [`ReadCache::lookup_many`] missed, under its stamp.
+    async fn store_many(&self, stamp: &str, entries: Vec<(String, Vec<u8>)>) {
         if !entries.is_empty()
             && !self.is_open()
-            && let Err(e) = self.store.set_versioned(&stamp, entries, self.ttl).await
+            && let Err(e) = self.store.set_versioned(stamp, entries, self.ttl).await
         {
             self.failed("write", &e);
         }
-        out.extend(loaded);
-        Ok(out)
     }
 
     /// [`ReadCache::read_through`] for one value.

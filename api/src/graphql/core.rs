@@ -73,7 +73,7 @@ pub struct Session {
     pub db: TenantDb,
     /// Reads of sensitive fields in this request, logged before the response is sent.
     pub reads: Arc<crate::services::personal_data::Reads>,
-    /// The shared read cache (rows by id, through [`ByIdLoader`]).
+    /// The shared read cache (rows by id, through [`RowLoader`]).
     pub cache: Arc<crate::cache::ReadCache>,
     loaders: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
     /// The caller's own employee record, looked up once per request when a read needs it.
@@ -127,14 +127,10 @@ impl Session {
         self.own_employee.get().copied().flatten()
     }
 
-    /// The by-id loader of entity `E`, created on first use and shared for the rest of the
-    /// request so that sibling resolvers batch into one query.
-    pub fn loader<E>(&self) -> Arc<RequestLoader<ByIdLoader<E>>>
-    where
-        E: TenantScoped,
-        E::Model: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned,
-    {
-        self.loader_with(|| ByIdLoader::<E> {
+    /// The by-id loader of every entity, created on first use and shared for the rest of the
+    /// request so that sibling resolvers batch into one query per type.
+    pub fn rows(&self) -> Arc<RequestLoader<RowLoader>> {
+        self.loader_with(|| RowLoader {
             db: self.db.clone(),
             cache: self.cache.clone(),
             loaded: Default::default(),
@@ -275,68 +271,146 @@ pub fn model_id<E: TenantScoped>(model: &E::Model) -> Option<Uuid> {
     }
 }
 
+/// A tenant-owned row as the by-id loader holds it: the entity's model behind `Any`, so that one
+/// loader serves every entity type.
+pub type Row = Arc<dyn Any + Send + Sync>;
+
+/// What the by-id loader needs of one entity type: its identity (for keys) and the function that
+/// fetches its rows.
+#[derive(Clone, Copy)]
+pub struct RowKind {
+    ty: TypeId,
+    fetch: for<'a> fn(&'a RowLoader, Vec<Uuid>) -> RowFetch<'a>,
+}
+
+/// The rows one fetch of one entity type returns, by id.
+type RowFetch<'a> = futures_util::future::BoxFuture<'a, Result<Vec<(Uuid, Row)>, Arc<AppError>>>;
+
+impl RowKind {
+    /// The kind of entity `E`.
+    pub fn of<E>() -> Self
+    where
+        E: TenantScoped,
+        E::Model: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned,
+    {
+        Self {
+            ty: TypeId::of::<E>(),
+            fetch: fetch_rows::<E>,
+        }
+    }
+}
+
+/// A row asked of the by-id loader: its entity type and id.
+#[derive(Clone, Copy)]
+pub struct RowKey {
+    kind: RowKind,
+    id: Uuid,
+}
+
+impl PartialEq for RowKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind.ty == other.kind.ty && self.id == other.id
+    }
+}
+
+impl Eq for RowKey {}
+
+impl std::hash::Hash for RowKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.kind.ty.hash(state);
+        self.id.hash(state);
+    }
+}
+
 /// Loads tenant-owned rows by id for one request, inside the request's tenant.
 ///
 /// Its batches run one at a time and remember what they loaded, so a row asked for while a batch
 /// that holds it was still running comes from that batch, not from another query: the number of
 /// statements depends on the shape of the query, never on timing or page size.
-pub struct ByIdLoader<E: TenantScoped> {
+///
+/// One loader serves every entity type (a batch fetches each type it holds with one query, the
+/// types concurrently). What is generic per type is only [`fetch_rows`]: a loader per type
+/// instantiated the DataLoader's whole batching machinery for each of some eighty entities, a
+/// tenth of the server's machine code and of its release build time.
+pub struct RowLoader {
     db: TenantDb,
     cache: Arc<crate::cache::ReadCache>,
-    loaded: tokio::sync::Mutex<HashMap<Uuid, E::Model>>,
+    loaded: tokio::sync::Mutex<HashMap<(TypeId, Uuid), Row>>,
 }
 
-impl<E> Loader<Uuid> for ByIdLoader<E>
+impl Loader<RowKey> for RowLoader {
+    type Value = Row;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, keys: &[RowKey]) -> Result<HashMap<RowKey, Row>, Self::Error> {
+        let mut loaded = self.loaded.lock().await;
+        // The missing ids by type, in the order the types were first asked for.
+        let mut missing: Vec<(RowKind, Vec<Uuid>)> = Vec::new();
+        for key in keys {
+            if loaded.contains_key(&(key.kind.ty, key.id)) {
+                continue;
+            }
+            match missing.iter_mut().find(|(kind, _)| kind.ty == key.kind.ty) {
+                Some((_, ids)) => ids.push(key.id),
+                None => missing.push((key.kind, vec![key.id])),
+            }
+        }
+        let fetched =
+            futures_util::future::try_join_all(missing.into_iter().map(|(kind, ids)| async move {
+                Ok::<_, Arc<AppError>>((kind, (kind.fetch)(self, ids).await?))
+            }))
+            .await?;
+        for (kind, rows) in fetched {
+            loaded.extend(rows.into_iter().map(|(id, row)| ((kind.ty, id), row)));
+        }
+        Ok(keys
+            .iter()
+            .filter_map(|k| loaded.get(&(k.kind.ty, k.id)).map(|row| (*k, row.clone())))
+            .collect())
+    }
+}
+
+/// Fetches rows of `E` by id, through the shared read cache unless the type has sensitive
+/// columns: rows are cached raw, under the tenant and the type's generation, and every check of
+/// who may see what runs on them afterwards, so the cache is the same for everyone. Rows with
+/// sensitive columns (personal data, secrets) never leave the database.
+fn fetch_rows<E>(loader: &RowLoader, ids: Vec<Uuid>) -> RowFetch<'_>
 where
     E: TenantScoped,
     E::Model: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned,
 {
-    type Value = E::Model;
-    type Error = Arc<AppError>;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, E::Model>, Self::Error> {
-        let mut loaded = self.loaded.lock().await;
-        let missing: Vec<Uuid> = keys
-            .iter()
-            .filter(|k| !loaded.contains_key(*k))
-            .copied()
-            .collect();
-        if !missing.is_empty() {
-            let fetch = async |ids: Vec<Uuid>| {
-                let rows = self
-                    .db
-                    .read(async |tx| tx.get_many::<E>(&ids).await)
-                    .await
-                    .map_err(|e| Arc::new(AppError::from(e)))?;
-                Ok::<HashMap<Uuid, E::Model>, Arc<AppError>>(
-                    rows.into_iter()
-                        .filter_map(|m| model_id::<E>(&m).map(|id| (id, m)))
-                        .collect(),
+    Box::pin(async move {
+        let fetch = async |ids: Vec<Uuid>| {
+            let rows = loader
+                .db
+                .read(async |tx| tx.get_many::<E>(&ids).await)
+                .await
+                .map_err(|e| Arc::new(AppError::from(e)))?;
+            Ok::<HashMap<Uuid, E::Model>, Arc<AppError>>(
+                rows.into_iter()
+                    .filter_map(|m| model_id::<E>(&m).map(|id| (id, m)))
+                    .collect(),
+            )
+        };
+        let rows = if E::SENSITIVE.is_empty() {
+            loader
+                .cache
+                .read_through(
+                    loader.db.tenant(),
+                    &[E::TYPE_NAME],
+                    E::TYPE_NAME,
+                    &ids,
+                    fetch,
                 )
-            };
-            // Rows are cached raw, under the tenant and the type's generation: every check of
-            // who may see what runs on them afterwards, so the cache is the same for everyone.
-            // Rows with sensitive columns (personal data, secrets) never leave the database.
-            let rows = if E::SENSITIVE.is_empty() {
-                self.cache
-                    .read_through(
-                        self.db.tenant(),
-                        &[E::TYPE_NAME],
-                        E::TYPE_NAME,
-                        &missing,
-                        fetch,
-                    )
-                    .await?
-            } else {
-                fetch(missing).await?
-            };
-            loaded.extend(rows);
-        }
-        Ok(keys
-            .iter()
-            .filter_map(|k| loaded.get(k).map(|m| (*k, m.clone())))
+                .await?
+        } else {
+            fetch(ids).await?
+        };
+        Ok(rows
+            .into_iter()
+            .map(|(id, model)| (id, Arc::new(model) as Row))
             .collect())
-    }
+    })
 }
 
 /// Loads one row through the request's loader; `None` when missing or in another tenant.
@@ -346,11 +420,16 @@ where
     E::Model: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned,
 {
     let Some(id) = id else { return Ok(None) };
-    ctx.session()?
-        .loader::<E>()
-        .load_one(id)
+    let row = ctx
+        .session()?
+        .rows()
+        .load_one(RowKey {
+            kind: RowKind::of::<E>(),
+            id,
+        })
         .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("{:?}", e)))
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{:?}", e)))?;
+    Ok(row.and_then(|row| row.downcast_ref::<E::Model>().cloned()))
 }
 
 /// A page of a list, Relay style. Its GraphQL name is the node's name plus `Connection`
