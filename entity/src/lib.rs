@@ -15,4 +15,6 @@ pub mod platform;
 pub mod purchasing;
 pub mod tenancy;
 
-pub use tenancy::{Actor, CommitListener, TenantDb, TenantId, TenantScoped, TenantTx, on_commit};
+pub use tenancy::{
+    Actor, CommitListener, TenantDb, TenantId, TenantScoped, TenantTx, model_id, on_commit,
+};

@@ -268,6 +268,14 @@ async fn notify_commit(tenant: TenantId, touched: Vec<String>) {
     }
 }
 
+/// Reads the `id` of a tenant-owned model.
+pub fn model_id<E: TenantScoped>(model: &E::Model) -> Option<Uuid> {
+    match model.get(E::id_column()) {
+        Value::Uuid(Some(u)) => Some(u),
+        _ => None,
+    }
+}
+
 impl TenantTx {
     /// Begins a write transaction and, on PostgreSQL, sets the tenant for row-level security.
     /// The setting is transaction-local (`is_local = true`), so a pooled connection never
@@ -500,6 +508,19 @@ impl TenantTx {
                 .refine(|q| q.filter(E::id_column().is_in(ids))),
         )
         .await
+    }
+
+    /// Finds the rows with the given ids inside the tenant, by id (ids not found are left out).
+    pub async fn get_map<E: TenantScoped>(
+        &self,
+        ids: &[Uuid],
+    ) -> Result<std::collections::HashMap<Uuid, E::Model>, DbErr> {
+        Ok(self
+            .get_many::<E>(ids)
+            .await?
+            .into_iter()
+            .filter_map(|m| model_id::<E>(&m).map(|id| (id, m)))
+            .collect())
     }
 
     /// Inserts a row, overwriting whatever `tenant_id` the caller set with the transaction's,

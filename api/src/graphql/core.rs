@@ -263,13 +263,8 @@ impl GlobalId {
     }
 }
 
-/// Reads the `id` of a tenant-owned model.
-pub fn model_id<E: TenantScoped>(model: &E::Model) -> Option<Uuid> {
-    match model.get(E::id_column()) {
-        Value::Uuid(Some(u)) => Some(u),
-        _ => None,
-    }
-}
+/// Reads the `id` of a tenant-owned model (the seam's).
+pub use entity::model_id;
 
 /// A tenant-owned row as the by-id loader holds it: the entity's model behind `Any`, so that one
 /// loader serves every entity type.

@@ -614,12 +614,7 @@ pub async fn post(
     let mut numbered = row.clone();
     numbered.number = Some(numbering::allocate(tx, doc_type, row.issue_date).await?);
     let ids: Vec<Uuid> = lines.iter().filter_map(|l| l.tax_rate_id).collect();
-    let taxes = tx
-        .get_many::<tax_rate::Entity>(&ids)
-        .await?
-        .into_iter()
-        .map(|t| (t.id, t))
-        .collect();
+    let taxes = tx.get_map::<tax_rate::Entity>(&ids).await?;
     let kind = match (sales, is_credit_note(&row.kind)) {
         (_, true) => "credit_note",
         (true, false) => "invoice",

@@ -141,12 +141,8 @@ pub async fn draft(
         );
     }
     let ids: Vec<Uuid> = input.lines.iter().map(|l| l.account).collect();
-    let accounts: std::collections::HashMap<Uuid, account::Model> = tx
-        .get_many::<account::Entity>(&ids)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a))
-        .collect();
+    let accounts: std::collections::HashMap<Uuid, account::Model> =
+        tx.get_map::<account::Entity>(&ids).await?;
     let mut rows = Vec::with_capacity(input.lines.len());
     for (i, l) in input.lines.iter().enumerate() {
         shape(
@@ -368,12 +364,8 @@ pub async fn post(
         );
     }
     let ids: Vec<Uuid> = lines.iter().map(|l| l.account_id).collect();
-    let accounts: std::collections::HashMap<Uuid, account::Model> = tx
-        .get_many::<account::Entity>(&ids)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a))
-        .collect();
+    let accounts: std::collections::HashMap<Uuid, account::Model> =
+        tx.get_map::<account::Entity>(&ids).await?;
     let base = super::base_currency(tx).await?;
     for (i, l) in lines.iter().enumerate() {
         shape(

@@ -266,12 +266,8 @@ pub async fn general_ledger(
         .await?;
     let truncated = rows.len() as u64 > MAX;
     let ids: Vec<Uuid> = rows.iter().map(|l| l.entry_id).collect();
-    let entries: HashMap<Uuid, journal_entry::Model> = tx
-        .get_many::<journal_entry::Entity>(&ids)
-        .await?
-        .into_iter()
-        .map(|e| (e.id, e))
-        .collect();
+    let entries: HashMap<Uuid, journal_entry::Model> =
+        tx.get_map::<journal_entry::Entity>(&ids).await?;
     let mut running = opening;
     let lines = rows
         .into_iter()
@@ -764,11 +760,8 @@ pub async fn tax_summary(tx: &TenantTx, from: NaiveDate, to: NaiveDate) -> AppRe
         .await?;
     let ids: Vec<Uuid> = rows.iter().map(|r| r.tax_rate_id).collect();
     let rates: HashMap<Uuid, entity::accounting::tax_rate::Model> = tx
-        .get_many::<entity::accounting::tax_rate::Entity>(&ids)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r))
-        .collect();
+        .get_map::<entity::accounting::tax_rate::Entity>(&ids)
+        .await?;
     let (mut sales, mut purchases) = (Vec::new(), Vec::new());
     let (mut output, mut input) = (Decimal::ZERO, Decimal::ZERO);
     let mut sorted: Vec<&TaxTotals> = rows.iter().collect();

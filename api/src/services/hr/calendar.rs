@@ -107,12 +107,8 @@ pub async fn days(
         .map(|c| c.work_schedule_id)
         .chain(shifts.values().copied())
         .collect();
-    let schedules: HashMap<Uuid, work_schedule::Model> = tx
-        .get_many::<work_schedule::Entity>(&ids)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s))
-        .collect();
+    let schedules: HashMap<Uuid, work_schedule::Model> =
+        tx.get_map::<work_schedule::Entity>(&ids).await?;
     let off = holidays(tx, from, to).await?;
     let mut out = Vec::new();
     for date in from.iter_days().take_while(|d| *d <= to) {

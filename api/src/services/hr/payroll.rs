@@ -353,11 +353,7 @@ async fn month_of(
     let leave = super::time::approved_leave(tx, emp.id, start, end).await?;
     let types: HashMap<Uuid, leave_type::Model> = {
         let ids: Vec<Uuid> = leave.iter().map(|l| l.leave_type_id).collect();
-        tx.get_many::<leave_type::Entity>(&ids)
-            .await?
-            .into_iter()
-            .map(|t| (t.id, t))
-            .collect()
+        tx.get_map::<leave_type::Entity>(&ids).await?
     };
     let covering = |d: NaiveDate| -> Option<&leave_request::Model> {
         leave.iter().find(|l| l.from_date <= d && d <= l.to_date)

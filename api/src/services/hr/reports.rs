@@ -4,7 +4,7 @@
 //! Each report reads within one read transaction of the caller's tenant and computes from the
 //! records themselves (no stored aggregates), so it is exact at the moment it is read.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Months, NaiveDate};
 use entity::TenantTx;
@@ -109,19 +109,11 @@ pub async fn time_to_fill(tx: &TenantTx, from: NaiveDate, to: NaiveDate) -> AppR
         .collect();
     // The offers and requisitions of the period's onboardings, two reads in all.
     let offer_ids: Vec<Uuid> = done.iter().map(|(o, _)| o.offer_id).collect();
-    let offers: BTreeMap<Uuid, job_offer::Model> = tx
-        .get_many::<job_offer::Entity>(&offer_ids)
-        .await?
-        .into_iter()
-        .map(|o| (o.id, o))
-        .collect();
+    let offers: HashMap<Uuid, job_offer::Model> =
+        tx.get_map::<job_offer::Entity>(&offer_ids).await?;
     let req_ids: Vec<Uuid> = offers.values().map(|o| o.requisition_id).collect();
-    let reqs: BTreeMap<Uuid, job_requisition::Model> = tx
-        .get_many::<job_requisition::Entity>(&req_ids)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r))
-        .collect();
+    let reqs: HashMap<Uuid, job_requisition::Model> =
+        tx.get_map::<job_requisition::Entity>(&req_ids).await?;
     Ok(done
         .into_iter()
         .filter_map(|(o, at)| {
@@ -241,12 +233,7 @@ pub async fn register(
         )
         .await?;
     let ids: Vec<Uuid> = slips.iter().map(|s| s.employee_id).collect();
-    let people: BTreeMap<Uuid, employee::Model> = tx
-        .get_many::<employee::Entity>(&ids)
-        .await?
-        .into_iter()
-        .map(|e| (e.id, e))
-        .collect();
+    let people: HashMap<Uuid, employee::Model> = tx.get_map::<employee::Entity>(&ids).await?;
     let mut rows: Vec<(payslip::Model, Option<employee::Model>)> = slips
         .into_iter()
         .map(|s| {
