@@ -43,6 +43,7 @@ use crate::graphql::hr::{EmploymentContract, Holiday, LeaveAllocation, LeaveType
 use crate::graphql::hr_reports::Survey;
 use crate::graphql::idp::{self, IdentityProvider};
 use crate::graphql::leave::LeaveRequest;
+use crate::graphql::list::Items;
 use crate::graphql::listing::{Cursor, SortKey, keyset_condition, ordering_name};
 use crate::graphql::offboarding::{FinalSettlement, Separation, SeveranceScheme};
 use crate::graphql::org::{CostCentre, Employee, Location, OrgUnit, Party, Tag};
@@ -461,12 +462,12 @@ impl<N: OutputType> TypeName for Page<N> {
 #[Object(name_type)]
 impl<N: OutputType> Page<N> {
     /// The rows of this page with their cursors.
-    async fn edges(&self) -> &[PageEdge<N>] {
-        &self.edges
+    async fn edges(&self) -> Items<'_, PageEdge<N>> {
+        Items::new(&self.edges)
     }
     /// The rows of this page, without cursors.
-    async fn nodes(&self) -> Vec<&N> {
-        self.edges.iter().map(|e| &e.node).collect()
+    async fn nodes(&self) -> Items<'_, N> {
+        Items::new(self.edges.iter().map(|e| &e.node))
     }
     /// Where this page sits in the whole list.
     async fn page_info(&self) -> &PageInfo {

@@ -23,6 +23,7 @@ pub mod hr_reports;
 pub mod identity;
 pub mod idp;
 pub mod leave;
+pub mod list;
 pub mod listing;
 pub mod numbering;
 pub mod offboarding;
