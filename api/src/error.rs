@@ -6,6 +6,7 @@
 //! id (the log line carries it through the request span) and reach the client only as
 //! `INTERNAL` with that request id, never with their details.
 
+use crate::graphql::list::List;
 use async_graphql::ErrorExtensions;
 
 /// The stable codes sent as `extensions.code`.
@@ -247,7 +248,7 @@ pub type GqlResult<T> = async_graphql::Result<T>;
 pub struct InputError<C: async_graphql::OutputType> {
     /// Path to the field in the input, e.g. `["permissions", "2"]`; empty when the input as a
     /// whole is at fault.
-    pub field: Vec<String>,
+    pub field: crate::graphql::list::List<String>,
     /// What is wrong, as a stable code.
     pub code: C,
     /// A human-readable explanation.
@@ -263,7 +264,7 @@ impl<C: async_graphql::OutputType> InputError<C> {
             path.split('.').map(str::to_owned).collect()
         };
         Self {
-            field,
+            field: List(field),
             code,
             message: message.into(),
         }

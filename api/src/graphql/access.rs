@@ -1,5 +1,6 @@
 //! Members, roles and permissions in the schema.
 
+use crate::graphql::list::List;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -36,7 +37,7 @@ pub struct BuiltInRoleInfo {
     /// The key members hold it by, e.g. `hr_manager`.
     pub key: String,
     /// The permissions it grants.
-    pub permissions: Vec<Permission>,
+    pub permissions: crate::graphql::list::List<Permission>,
 }
 
 /// A role the tenant defined: a named set of permissions. Needs `MANAGE_ROLES` or
@@ -63,7 +64,7 @@ impl CustomRole {
         &self.0.description
     }
     /// The permissions it grants.
-    async fn permissions(&self) -> Vec<Permission> {
+    async fn permissions(&self) -> List<Permission> {
         let mut perms: Vec<Permission> = self
             .0
             .permissions
@@ -72,7 +73,7 @@ impl CustomRole {
             .filter_map(|p| permission_from_name(p))
             .collect();
         perms.sort();
-        perms
+        List(perms)
     }
     /// Optimistic-concurrency version, incremented by every change.
     async fn version(&self) -> i32 {
@@ -177,7 +178,7 @@ pub struct AccessQuery;
 #[Object]
 impl AccessQuery {
     /// Every permission, with its area and meaning. Needs a valid credential.
-    async fn permissions(&self, ctx: &Context<'_>) -> GqlResult<Vec<PermissionInfo>> {
+    async fn permissions(&self, ctx: &Context<'_>) -> GqlResult<List<PermissionInfo>> {
         ctx.session()?;
         Ok(Permission::ALL
             .iter()
@@ -190,14 +191,14 @@ impl AccessQuery {
     }
 
     /// The eighteen built-in roles (a fixed list, so not paginated). Needs a valid credential.
-    async fn built_in_roles(&self, ctx: &Context<'_>) -> GqlResult<Vec<BuiltInRoleInfo>> {
+    async fn built_in_roles(&self, ctx: &Context<'_>) -> GqlResult<List<BuiltInRoleInfo>> {
         ctx.session()?;
         Ok(BuiltinRole::ALL
             .iter()
             .map(|r| BuiltInRoleInfo {
                 role: *r,
                 key: r.key(),
-                permissions: r.permissions(),
+                permissions: List(r.permissions()),
             })
             .collect())
     }
@@ -300,7 +301,7 @@ pub struct CustomRolePayload {
     /// The role after the change; `null` when there were errors.
     pub custom_role: Option<CustomRole>,
     /// Problems with the input; empty on success. Nothing changes when there are any.
-    pub errors: Vec<InputError<AccessErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<AccessErrorCode>>,
 }
 
 /// The result of a member mutation.
@@ -312,7 +313,7 @@ pub struct MemberPayload {
     /// `acceptInvitation` (send it to them, e.g. in a link). Valid for 7 days; shown only here.
     pub invitation_token: Option<String>,
     /// Problems with the input; empty on success. Nothing changes when there are any.
-    pub errors: Vec<InputError<AccessErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<AccessErrorCode>>,
 }
 
 fn names(perms: &[Permission]) -> Vec<String> {
@@ -513,7 +514,7 @@ async fn finish_role(
     let (role, errors) = settle(tx, out).await?;
     Ok(CustomRolePayload {
         custom_role: role.map(CustomRole),
-        errors,
+        errors: List(errors),
     })
 }
 
@@ -534,7 +535,7 @@ async fn finish_member_with(
     Ok(MemberPayload {
         member: member.map(Member),
         invitation_token,
-        errors,
+        errors: List(errors),
     })
 }
 

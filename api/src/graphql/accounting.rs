@@ -3,6 +3,7 @@
 //! bank statements, the ledger settings and the chain check. Statements and KPIs are in
 //! `graphql::reports`.
 
+use crate::graphql::list::List;
 use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -565,7 +566,7 @@ node_object! {
             Ok(load_one::<journal_entry::Entity>(ctx, self.0.closing_entry_id).await?.map(JournalEntry))
         }
         /// Its monthly periods.
-        async fn periods(&self) -> Vec<FiscalPeriod> {
+        async fn periods(&self) -> List<FiscalPeriod> {
             use chrono::{Datelike, Months};
             let mut out = Vec::new();
             let mut start = self.0.starts_on;
@@ -577,7 +578,7 @@ node_object! {
                 start = next;
                 n += 1;
             }
-            out
+            List(out)
         }
     }
 }
@@ -773,7 +774,7 @@ node_object! {
             self.0.hash.as_deref()
         }
         /// The lines, in order.
-        async fn lines(&self, ctx: &Context<'_>) -> GqlResult<Vec<JournalLine>> {
+        async fn lines(&self, ctx: &Context<'_>) -> GqlResult<List<JournalLine>> {
             Ok(children::<EntryLines>(ctx, self.0.id).await?.into_iter().map(JournalLine).collect())
         }
     }
@@ -887,7 +888,7 @@ pub struct JournalEntryPayload {
     /// The entry; `null` when there are errors.
     pub journal_entry: Option<JournalEntry>,
     /// What was wrong with the input; nothing changed when not empty.
-    pub errors: Vec<InputError<AccountingErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<AccountingErrorCode>>,
 }
 
 fn payload(
@@ -898,7 +899,7 @@ fn payload(
 ) -> JournalEntryPayload {
     JournalEntryPayload {
         journal_entry: out.0.map(JournalEntry),
-        errors: out.1,
+        errors: List(out.1),
     }
 }
 
@@ -1129,7 +1130,7 @@ impl LedgerMutation {
         let (row, errors) = settle(tx, out).await?;
         Ok(LedgerSettingsPayload {
             settings: row.map(LedgerSettings),
-            errors,
+            errors: List(errors),
         })
     }
 
@@ -1153,7 +1154,7 @@ impl LedgerMutation {
         let (row, errors) = settle(tx, out).await?;
         Ok(CloseFiscalYearPayload {
             fiscal_year: row.map(FiscalYear),
-            errors,
+            errors: List(errors),
         })
     }
 }
@@ -1164,7 +1165,7 @@ pub struct CloseFiscalYearPayload {
     /// The closed year; `null` when there are errors.
     pub fiscal_year: Option<FiscalYear>,
     /// What was wrong; nothing changed when not empty.
-    pub errors: Vec<InputError<AccountingErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<AccountingErrorCode>>,
 }
 
 /// How consumption tax is rounded, once per rate per document.
@@ -1251,7 +1252,7 @@ pub struct LedgerSettingsPayload {
     /// The settings; `null` when there are errors.
     pub settings: Option<LedgerSettings>,
     /// What was wrong; nothing changed when not empty.
-    pub errors: Vec<InputError<AccountingErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<AccountingErrorCode>>,
 }
 
 async fn update_settings(
@@ -1573,11 +1574,11 @@ node_object! {
             Ok(load_one::<invoice::Entity>(ctx, self.0.credited_invoice_id).await?.map(Invoice))
         }
         /// The lines, in order.
-        async fn lines(&self, ctx: &Context<'_>) -> GqlResult<Vec<InvoiceLine>> {
+        async fn lines(&self, ctx: &Context<'_>) -> GqlResult<List<InvoiceLine>> {
             Ok(children::<InvoiceLines>(ctx, self.0.id).await?.into_iter().map(InvoiceLine).collect())
         }
         /// The totals per tax rate, each rounded once (the qualified-invoice breakdown).
-        async fn taxes(&self, ctx: &Context<'_>) -> GqlResult<Vec<InvoiceTax>> {
+        async fn taxes(&self, ctx: &Context<'_>) -> GqlResult<List<InvoiceTax>> {
             let lines = children::<InvoiceLines>(ctx, self.0.id).await?;
             let rounding = ctx
                 .session()?
@@ -1595,10 +1596,10 @@ node_object! {
                     tax: Decimal(g.tax),
                 });
             }
-            Ok(out)
+            Ok(List(out))
         }
         /// The payments and credit notes set against it.
-        async fn allocations(&self, ctx: &Context<'_>) -> GqlResult<Vec<Allocation>> {
+        async fn allocations(&self, ctx: &Context<'_>) -> GqlResult<List<Allocation>> {
             Ok(children::<InvoiceAllocations>(ctx, self.0.id).await?.into_iter().map(Allocation).collect())
         }
     }
@@ -1718,7 +1719,7 @@ pub struct InvoicePayload {
     /// The invoice (for `creditInvoice`, the credit note); `null` when there are errors.
     pub invoice: Option<Invoice>,
     /// What was wrong; nothing changed when not empty.
-    pub errors: Vec<InputError<AccountingErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<AccountingErrorCode>>,
 }
 
 fn invoice_payload(
@@ -1726,7 +1727,7 @@ fn invoice_payload(
 ) -> InvoicePayload {
     InvoicePayload {
         invoice: out.0.map(Invoice),
-        errors: out.1,
+        errors: List(out.1),
     }
 }
 
@@ -1996,7 +1997,7 @@ node_object! {
             Ok(load_one::<journal_entry::Entity>(ctx, Some(self.0.entry_id)).await?.map(JournalEntry))
         }
         /// The invoices it settles.
-        async fn allocations(&self, ctx: &Context<'_>) -> GqlResult<Vec<Allocation>> {
+        async fn allocations(&self, ctx: &Context<'_>) -> GqlResult<List<Allocation>> {
             Ok(children::<PaymentAllocations>(ctx, self.0.id).await?.into_iter().map(Allocation).collect())
         }
     }
@@ -2070,9 +2071,9 @@ node_object! {
         }
         /// Payments it could be (same account and amount, not reconciled), nearest date first;
         /// empty once reconciled.
-        async fn candidates(&self, ctx: &Context<'_>) -> GqlResult<Vec<Payment>> {
+        async fn candidates(&self, ctx: &Context<'_>) -> GqlResult<List<Payment>> {
             if self.0.payment_id.is_some() {
-                return Ok(Vec::new());
+                return Ok(List::default());
             }
             let row = self.0.clone();
             let found = ctx.session()?.db.read(async |tx| payments::candidates(tx, &row).await.map_err(db_err)).await?;
@@ -2161,7 +2162,7 @@ pub struct PaymentPayload {
     /// The payment; `null` when there are errors.
     pub payment: Option<Payment>,
     /// What was wrong; nothing changed when not empty.
-    pub errors: Vec<InputError<AccountingErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<AccountingErrorCode>>,
 }
 
 /// A bank statement to import.
@@ -2178,11 +2179,11 @@ pub struct ImportBankStatementInput {
 #[derive(SimpleObject)]
 pub struct ImportBankStatementPayload {
     /// The new transactions.
-    pub imported: Vec<BankTransaction>,
+    pub imported: crate::graphql::list::List<BankTransaction>,
     /// Lines imported before, skipped.
     pub skipped: i32,
     /// What was wrong (`csv.N` is line N); nothing was imported when not empty.
-    pub errors: Vec<InputError<AccountingErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<AccountingErrorCode>>,
 }
 
 /// A reconciliation.
@@ -2200,7 +2201,7 @@ pub struct BankTransactionPayload {
     /// The transaction; `null` when there are errors.
     pub bank_transaction: Option<BankTransaction>,
     /// What was wrong; nothing changed when not empty.
-    pub errors: Vec<InputError<AccountingErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<AccountingErrorCode>>,
 }
 
 fn allocations_in(
@@ -2266,7 +2267,7 @@ impl PaymentMutation {
         let (row, errors) = settle(tx, out).await?;
         Ok(PaymentPayload {
             payment: row.map(Payment),
-            errors,
+            errors: List(errors),
         })
     }
 
@@ -2297,7 +2298,7 @@ impl PaymentMutation {
         let (row, errors) = settle(tx, out).await?;
         Ok(PaymentPayload {
             payment: row.map(Payment),
-            errors,
+            errors: List(errors),
         })
     }
 
@@ -2319,7 +2320,7 @@ impl PaymentMutation {
         Ok(ImportBankStatementPayload {
             imported: imported.into_iter().map(BankTransaction).collect(),
             skipped,
-            errors,
+            errors: List(errors),
         })
     }
 
@@ -2345,7 +2346,7 @@ impl PaymentMutation {
         let (row, errors) = settle(tx, out).await?;
         Ok(BankTransactionPayload {
             bank_transaction: row.map(BankTransaction),
-            errors,
+            errors: List(errors),
         })
     }
 

@@ -3,6 +3,7 @@
 //! document's history) and the generic `approve`/`reject` decisions. The rules are in
 //! `services::approvals`.
 
+use crate::graphql::list::List;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -98,7 +99,7 @@ pub struct ApprovalTier {
     /// The amount from which the tier applies.
     pub min_amount: Option<Decimal>,
     /// Who is asked.
-    pub approvers: Vec<ApproverSpec>,
+    pub approvers: crate::graphql::list::List<ApproverSpec>,
 }
 
 fn mode(text: &str) -> ApprovalMode {
@@ -156,7 +157,7 @@ node_object! {
             self.0.category.as_deref()
         }
         /// The tiers, in order.
-        async fn tiers(&self) -> Vec<ApprovalTier> {
+        async fn tiers(&self) -> List<ApprovalTier> {
             approvals::tiers(&self.0)
                 .into_iter()
                 .map(|t| ApprovalTier {
@@ -400,7 +401,7 @@ node_object! {
             self.0.reason.as_deref()
         }
         /// Every approver's task, tier by tier.
-        async fn tasks(&self, ctx: &Context<'_>) -> GqlResult<Vec<ApprovalTask>> {
+        async fn tasks(&self, ctx: &Context<'_>) -> GqlResult<List<ApprovalTask>> {
             let session = ctx.session()?;
             Ok(tasks_of(session, self.0.id)
                 .await?
@@ -821,7 +822,7 @@ pub struct ApprovalPayload {
     pub approval_request: Option<ApprovalRequest>,
     /// Why the decision was refused (`SELF_APPROVAL`, `NOT_AN_APPROVER`, `ALREADY_DECIDED`,
     /// `NOT_PENDING`, `REQUIRED`, ...).
-    pub errors: Vec<InputError<ApprovalErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<ApprovalErrorCode>>,
 }
 
 /// A delegation of one's approvals.
@@ -847,7 +848,7 @@ pub struct ApprovalDelegationPayload {
     /// The delegation; `null` when the input had problems.
     pub approval_delegation: Option<ApprovalDelegation>,
     /// Problems with the input.
-    pub errors: Vec<InputError<ApprovalErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<ApprovalErrorCode>>,
 }
 
 /// Which delegation to revoke.
@@ -948,7 +949,7 @@ impl ApprovalActionMutation {
         let (row, errors) = settle(tx, out).await?;
         Ok(ApprovalDelegationPayload {
             approval_delegation: row.map(ApprovalDelegation),
-            errors,
+            errors: List(errors),
         })
     }
 
@@ -966,7 +967,8 @@ impl ApprovalActionMutation {
                 "id",
                 ApprovalErrorCode::NotFound,
                 "no such delegation",
-            )],
+            )]
+            .into(),
         };
         let Some(id) = GlobalId::decode_for::<approval_delegation::Entity>(&input.id) else {
             return Ok(not_found());
@@ -1007,7 +1009,7 @@ impl ApprovalActionMutation {
         let (row, errors) = settle(tx, out).await?;
         Ok(ApprovalDelegationPayload {
             approval_delegation: row.map(ApprovalDelegation),
-            errors,
+            errors: List(errors),
         })
     }
 }
@@ -1036,7 +1038,7 @@ async fn decide(
     let (row, errors) = settle(tx, out).await?;
     Ok(ApprovalPayload {
         approval_request: row.map(ApprovalRequest),
-        errors,
+        errors: List(errors),
     })
 }
 

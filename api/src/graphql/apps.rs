@@ -1,5 +1,6 @@
 //! Partner apps and API keys in the schema. Everything here needs `MANAGE_APPS`.
 
+use crate::graphql::list::List;
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::access::{api_key, app};
@@ -33,7 +34,7 @@ impl App {
         &self.0.description
     }
     /// The permissions its keys act with.
-    async fn permissions(&self) -> Vec<Permission> {
+    async fn permissions(&self) -> List<Permission> {
         let mut perms: Vec<Permission> = self
             .0
             .permissions
@@ -42,10 +43,10 @@ impl App {
             .filter_map(|p| permission_from_name(p))
             .collect();
         perms.sort();
-        perms
+        List(perms)
     }
     /// Its keys, newest first, including revoked and expired ones.
-    async fn api_keys(&self, ctx: &Context<'_>) -> GqlResult<Vec<ApiKey>> {
+    async fn api_keys(&self, ctx: &Context<'_>) -> GqlResult<List<ApiKey>> {
         let session = ctx.authorize(Permission::ManageApps)?;
         let app_id = self.0.id;
         let keys = session
@@ -212,7 +213,7 @@ pub struct AppPayload {
     /// The app after the change; `null` when there were errors.
     pub app: Option<App>,
     /// Problems with the input; empty on success. Nothing changes when there are any.
-    pub errors: Vec<InputError<AppsErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<AppsErrorCode>>,
 }
 
 /// The result of `createApiKey`.
@@ -224,7 +225,7 @@ pub struct CreateApiKeyPayload {
     /// `Authorization: Bearer`.
     pub key: Option<String>,
     /// Problems with the input; empty on success. Nothing changes when there are any.
-    pub errors: Vec<InputError<AppsErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<AppsErrorCode>>,
 }
 
 /// The result of `revokeApiKey`.
@@ -233,7 +234,7 @@ pub struct RevokeApiKeyPayload {
     /// The key after revocation; `null` when there were errors.
     pub api_key: Option<ApiKey>,
     /// Problems with the input; empty on success.
-    pub errors: Vec<InputError<AppsErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<AppsErrorCode>>,
 }
 
 fn bad_id<T>(field: &str) -> Result<T, Vec<InputError<AppsErrorCode>>> {
@@ -344,7 +345,7 @@ impl AppsMutation {
         Ok(CreateApiKeyPayload {
             api_key,
             key,
-            errors,
+            errors: List(errors),
         })
     }
 
@@ -363,7 +364,7 @@ impl AppsMutation {
         let (key, errors) = settle(tx, out).await?;
         Ok(RevokeApiKeyPayload {
             api_key: key.map(ApiKey),
-            errors,
+            errors: List(errors),
         })
     }
 }
@@ -375,7 +376,7 @@ async fn finish_app(
     let (app, errors) = settle(tx, out).await?;
     Ok(AppPayload {
         app: app.map(App),
-        errors,
+        errors: List(errors),
     })
 }
 

@@ -2,6 +2,7 @@
 //! `MANAGE_FIXED_ASSETS`) with each asset's depreciation schedule, the depreciation run and
 //! disposal.
 
+use crate::graphql::list::List;
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::NaiveDate;
 use entity::accounting::{account, fixed_asset, journal_entry};
@@ -140,7 +141,7 @@ node_object! {
             Ok(load_one::<cost_centre::Entity>(ctx, self.0.cost_centre_id).await?.map(CostCentre))
         }
         /// The depreciation month by month over its whole life, with what is posted so far.
-        async fn schedule(&self, ctx: &Context<'_>) -> GqlResult<Vec<DepreciationLine>> {
+        async fn schedule(&self, ctx: &Context<'_>) -> GqlResult<List<DepreciationLine>> {
             let base = ctx
                 .session()?
                 .db
@@ -264,10 +265,10 @@ pub struct DisposeFixedAssetInput {
 #[derive(SimpleObject)]
 pub struct DepreciationPayload {
     /// The entries posted, one per asset and month; empty when there are errors.
-    pub entries: Vec<JournalEntry>,
+    pub entries: crate::graphql::list::List<JournalEntry>,
     /// What was wrong (with the asset and month in the message); nothing was posted when not
     /// empty.
-    pub errors: Vec<InputError<AccountingErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<AccountingErrorCode>>,
 }
 
 /// Whether the caller may post into the soft-locked period (and beyond a `STOP` budget).
@@ -304,7 +305,7 @@ impl FixedAssetMutation {
                 .into_iter()
                 .map(JournalEntry)
                 .collect(),
-            errors,
+            errors: List(errors),
         })
     }
 
@@ -355,7 +356,7 @@ impl FixedAssetMutation {
         let (row, errors) = settle(tx, out).await?;
         Ok(FixedAssetPayload {
             fixed_asset: row.map(FixedAsset),
-            errors,
+            errors: List(errors),
         })
     }
 }

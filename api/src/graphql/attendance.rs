@@ -2,6 +2,7 @@
 //! row per employee and day, its manual recording, correction and validation for payroll, and
 //! overtime requests under the 36 agreement.
 
+use crate::graphql::list::List;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::hr::{attendance_day, overtime_request, time_event, work_schedule};
@@ -285,8 +286,8 @@ node_object! {
             overtime::state(&self.0)
         }
         /// The transitions allowed from the current status.
-        async fn allowed_actions(&self) -> Vec<OvertimeRequestAction> {
-            overtime::state(&self.0).allowed()
+        async fn allowed_actions(&self) -> List<OvertimeRequestAction> {
+            List(overtime::state(&self.0).allowed())
         }
         /// Who decided (their user id).
         async fn decided_by(&self) -> Option<uuid::Uuid> {
@@ -349,9 +350,9 @@ pub struct OvertimeSummary {
     /// `OK`, `WARN` or `OVER`.
     pub level: OvertimeLevel,
     /// The limits it is past, in words.
-    pub exceeded: Vec<String>,
+    pub exceeded: crate::graphql::list::List<String>,
     /// Why it warns.
-    pub warnings: Vec<HrWarning>,
+    pub warnings: crate::graphql::list::List<HrWarning>,
 }
 
 fn minutes(v: i64) -> i32 {
@@ -369,8 +370,8 @@ impl From<overtime::Assessment> for OvertimeSummary {
             months_over_limit: minutes(a.months_over_limit),
             highest_average_minutes: minutes(a.highest_average),
             level: a.level,
-            exceeded: a.exceeded,
-            warnings: a.warnings,
+            exceeded: List(a.exceeded),
+            warnings: List(a.warnings),
         }
     }
 }
@@ -472,9 +473,9 @@ pub struct TimeEventPayload {
     /// returned both times.
     pub time_event: Option<TimeEvent>,
     /// What the event means for its day (`DAY_VALIDATED`: the day did not change).
-    pub warnings: Vec<HrWarning>,
+    pub warnings: crate::graphql::list::List<HrWarning>,
     /// What was wrong; nothing changed when not empty.
-    pub errors: Vec<InputError<HrErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<HrErrorCode>>,
 }
 
 /// One row's result of `recordTimeEvents`.
@@ -485,16 +486,16 @@ pub struct TimeEventRowResult {
     /// The event; `null` when not saved.
     pub time_event: Option<TimeEvent>,
     /// Warnings.
-    pub warnings: Vec<HrWarning>,
+    pub warnings: crate::graphql::list::List<HrWarning>,
     /// The row's problems.
-    pub errors: Vec<InputError<HrErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<HrErrorCode>>,
 }
 
 /// The result of `recordTimeEvents`.
 #[derive(SimpleObject)]
 pub struct TimeEventsPayload {
     /// One result per input row, in input order.
-    pub rows: Vec<TimeEventRowResult>,
+    pub rows: crate::graphql::list::List<TimeEventRowResult>,
     /// How many were saved.
     pub saved: i32,
     /// How many failed.
@@ -643,7 +644,7 @@ pub struct AttendanceDayPayload {
     /// The day; `null` when there are errors.
     pub attendance_day: Option<AttendanceDay>,
     /// What was wrong; nothing changed when not empty.
-    pub errors: Vec<InputError<HrErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<HrErrorCode>>,
 }
 
 /// A range of days to validate or reopen.
@@ -665,7 +666,7 @@ pub struct AttendanceValidationPayload {
     /// What was done; `null` when there are errors.
     pub result: Option<Validation>,
     /// What was wrong; nothing changed when not empty.
-    pub errors: Vec<InputError<HrErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<HrErrorCode>>,
 }
 
 /// A new overtime request.
@@ -694,9 +695,9 @@ pub struct OvertimeRequestPayload {
     /// The request; `null` when there are errors.
     pub overtime_request: Option<OvertimeRequest>,
     /// How the month stands (`OVERTIME_NEAR_LIMIT`, `SPECIAL_CLAUSE_USED`).
-    pub warnings: Vec<HrWarning>,
+    pub warnings: crate::graphql::list::List<HrWarning>,
     /// What was wrong; nothing changed when not empty.
-    pub errors: Vec<InputError<HrErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<HrErrorCode>>,
 }
 
 fn scope(input: &AttendanceRangeInput) -> Scope {
@@ -739,8 +740,8 @@ impl AttendanceWriteMutation {
         let (event, warnings) = row.map_or((None, Vec::new()), |(e, w)| (Some(TimeEvent(e)), w));
         Ok(TimeEventPayload {
             time_event: event,
-            warnings,
-            errors,
+            warnings: List(warnings),
+            errors: List(errors),
         })
     }
 
@@ -776,8 +777,8 @@ impl AttendanceWriteMutation {
                     rows.push(TimeEventRowResult {
                         index,
                         time_event: Some(TimeEvent(event)),
-                        warnings,
-                        errors: Vec::new(),
+                        warnings: List(warnings),
+                        errors: List::default(),
                     });
                 }
                 Err(errors) => {
@@ -785,8 +786,8 @@ impl AttendanceWriteMutation {
                     rows.push(TimeEventRowResult {
                         index,
                         time_event: None,
-                        warnings: Vec::new(),
-                        errors,
+                        warnings: List::default(),
+                        errors: List(errors),
                     });
                 }
             }
@@ -805,14 +806,14 @@ impl AttendanceWriteMutation {
             return Ok(TimeEventsPayload {
                 saved: 0,
                 failed: i32::try_from(failed).unwrap_or(i32::MAX),
-                rows,
+                rows: List(rows),
             });
         }
         tx.commit().await?;
         Ok(TimeEventsPayload {
             saved: i32::try_from(rows.len() - failed).unwrap_or(i32::MAX),
             failed: i32::try_from(failed).unwrap_or(i32::MAX),
-            rows,
+            rows: List(rows),
         })
     }
 
@@ -839,7 +840,7 @@ impl AttendanceWriteMutation {
         let (row, errors) = settle(tx, out).await?;
         Ok(AttendanceDayPayload {
             attendance_day: row.map(AttendanceDay),
-            errors,
+            errors: List(errors),
         })
     }
 
@@ -865,7 +866,7 @@ impl AttendanceWriteMutation {
         let (row, errors) = settle(tx, out).await?;
         Ok(AttendanceDayPayload {
             attendance_day: row.map(AttendanceDay),
-            errors,
+            errors: List(errors),
         })
     }
 
@@ -880,7 +881,10 @@ impl AttendanceWriteMutation {
         let tx = session.begin_write(ctx).await?;
         let out = time::validate(&tx, &scope(&input)).await?;
         let (result, errors) = settle(tx, out).await?;
-        Ok(AttendanceValidationPayload { result, errors })
+        Ok(AttendanceValidationPayload {
+            result,
+            errors: List(errors),
+        })
     }
 
     /// Reopens validated days so they can be corrected. Needs `MANAGE_ATTENDANCE`.
@@ -893,7 +897,10 @@ impl AttendanceWriteMutation {
         let tx = session.begin_write(ctx).await?;
         let out = time::reopen(&tx, &scope(&input)).await?;
         let (result, errors) = settle(tx, out).await?;
-        Ok(AttendanceValidationPayload { result, errors })
+        Ok(AttendanceValidationPayload {
+            result,
+            errors: List(errors),
+        })
     }
 
     /// Asks to work overtime on a day (for one's own employee record). A request that would
@@ -965,8 +972,8 @@ async fn overtime_payload(
         row.map_or((None, Vec::new()), |(r, w)| (Some(OvertimeRequest(r)), w));
     Ok(OvertimeRequestPayload {
         overtime_request: request,
-        warnings,
-        errors,
+        warnings: List(warnings),
+        errors: List(errors),
     })
 }
 

@@ -1,6 +1,7 @@
 //! Budgets in the schema: a plain resource (`VIEW_BUDGETS` / `MANAGE_BUDGETS`) and the
 //! budget-versus-actual query.
 
+use crate::graphql::list::List;
 use async_graphql::{Context, ID, InputObject, Object};
 use entity::accounting::{account, budget, fiscal_year};
 use entity::org::cost_centre;
@@ -57,14 +58,14 @@ node_object! {
             BudgetAction::from_db(&self.0.action)
         }
         /// The percent of the year per month (twelve, adding up to 100).
-        async fn distribution(&self) -> Vec<Decimal> {
+        async fn distribution(&self) -> List<Decimal> {
             match &self.0.distribution {
                 Some(serde_json::Value::Array(v)) => v
                     .iter()
                     .filter_map(|x| x.as_str().and_then(|s| s.parse().ok()))
                     .map(Decimal)
                     .collect(),
-                _ => vec![Decimal(rust_decimal::Decimal::ONE_HUNDRED / rust_decimal::Decimal::from(12)); 12],
+                _ => vec![Decimal(rust_decimal::Decimal::ONE_HUNDRED / rust_decimal::Decimal::from(12)); 12].into(),
             }
         }
     }

@@ -1,6 +1,7 @@
 //! Tags, comments and attachments on any record, in the schema. File content goes over plain
 //! HTTP (`POST /attachments`, `GET /attachments/{id}`); everything else is here.
 
+use crate::graphql::list::List;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -295,7 +296,7 @@ pub struct TaggingPayload {
     /// The record, with its tags as they are now; `null` when the input had problems.
     pub subject: Option<Node>,
     /// Problems with the input; empty when it was done.
-    pub errors: Vec<CollabError>,
+    pub errors: crate::graphql::list::List<CollabError>,
 }
 
 /// A new comment.
@@ -331,7 +332,7 @@ pub struct CommentPayload {
     /// The comment as saved; `null` when the input had problems.
     pub comment: Option<Comment>,
     /// Problems with the input; empty when it was saved.
-    pub errors: Vec<CollabError>,
+    pub errors: crate::graphql::list::List<CollabError>,
 }
 
 /// The result of deleting a comment or attachment.
@@ -340,7 +341,7 @@ pub struct DeletePayload {
     /// The id of what was deleted; `null` when it was not.
     pub deleted_id: Option<ID>,
     /// Problems with the input; empty when it was deleted.
-    pub errors: Vec<CollabError>,
+    pub errors: crate::graphql::list::List<CollabError>,
 }
 
 /// The mutations of tags, comments and attachments.
@@ -384,7 +385,7 @@ impl CollabMutation {
         let (comment, errors) = crate::graphql::core::settle(tx, out).await?;
         Ok(CommentPayload {
             comment: comment.map(Comment),
-            errors,
+            errors: List(errors),
         })
     }
 
@@ -407,7 +408,7 @@ impl CollabMutation {
         let (comment, errors) = crate::graphql::core::settle(tx, out).await?;
         Ok(CommentPayload {
             comment: comment.map(Comment),
-            errors,
+            errors: List(errors),
         })
     }
 
@@ -424,7 +425,7 @@ impl CollabMutation {
         let (id, errors) = crate::graphql::core::settle(tx, out).await?;
         Ok(DeletePayload {
             deleted_id: id.map(GlobalId::of::<comment::Entity>),
-            errors,
+            errors: List(errors),
         })
     }
 
@@ -447,7 +448,7 @@ impl CollabMutation {
         }
         Ok(DeletePayload {
             deleted_id: row.map(|r| GlobalId::of::<attachment::Entity>(r.id)),
-            errors,
+            errors: List(errors),
         })
     }
 }
@@ -463,5 +464,8 @@ async fn tagging_payload(
         Some(_) => resolve_node(ctx, subject).await?,
         None => None,
     };
-    Ok(TaggingPayload { subject, errors })
+    Ok(TaggingPayload {
+        subject,
+        errors: List(errors),
+    })
 }

@@ -1,5 +1,6 @@
 //! Grades, positions, employee profiles, shifts, training and performance in the schema.
 
+use crate::graphql::list::List;
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::NaiveDate;
 use entity::hr::{
@@ -226,7 +227,7 @@ node_object! {
         }
         /// Trainings the position requires that the employee has not completed (or whose
         /// completion has run out) today.
-        async fn missing_trainings(&self, ctx: &Context<'_>) -> GqlResult<Vec<TrainingProgramme>> {
+        async fn missing_trainings(&self, ctx: &Context<'_>) -> GqlResult<List<TrainingProgramme>> {
             let employee = self.0.employee_id;
             let rows = tx_read!(ctx, tx => {
                 let today = crate::services::hr::today(&crate::services::hr::settings(tx).await?);
@@ -839,7 +840,7 @@ pub struct PerformanceCyclePayloadFlow {
     /// The cycle; `null` when there are errors.
     pub performance_cycle: Option<PerformanceCycle>,
     /// What was wrong.
-    pub errors: Vec<InputError<HrErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<HrErrorCode>>,
 }
 
 /// The result of writing a review.
@@ -848,7 +849,7 @@ pub struct PerformanceReviewPayload {
     /// The review; `null` when there are errors.
     pub performance_review: Option<PerformanceReview>,
     /// What was wrong.
-    pub errors: Vec<InputError<HrErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<HrErrorCode>>,
 }
 
 /// The performance mutations.
@@ -912,7 +913,7 @@ impl PerformanceFlowMutation {
         let (row, errors) = settle(tx, out).await?;
         Ok(PerformanceReviewPayload {
             performance_review: row.map(PerformanceReview),
-            errors,
+            errors: List(errors),
         })
     }
 }
@@ -940,7 +941,7 @@ async fn cycle_action(
     let (row, errors) = settle(tx, out).await?;
     Ok(PerformanceCyclePayloadFlow {
         performance_cycle: row.map(PerformanceCycle),
-        errors,
+        errors: List(errors),
     })
 }
 

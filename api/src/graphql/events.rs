@@ -5,6 +5,7 @@
 //! only field names, never values (values are read through the API, with its permission checks
 //! and the personal-data log).
 
+use crate::graphql::list::List;
 use std::sync::Arc;
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject, Subscription};
@@ -43,7 +44,7 @@ pub struct DomainEvent {
     /// The user or app that made the change.
     pub actor_id: Option<uuid::Uuid>,
     /// The fields that changed (names only).
-    pub changed_fields: Vec<String>,
+    pub changed_fields: crate::graphql::list::List<String>,
 }
 
 impl From<&BusEvent> for DomainEvent {
@@ -56,7 +57,7 @@ impl From<&BusEvent> for DomainEvent {
             occurred_at: e.occurred_at,
             actor_kind: e.actor_kind.clone(),
             actor_id: e.actor_id,
-            changed_fields: e.changed_fields.clone(),
+            changed_fields: List(e.changed_fields.clone()),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Expense claims in the schema: the claimant's draft and transitions (`SUBMIT_REQUESTS`),
 //! approval through the generic `approve`/`reject`, and finance's posting and reimbursement.
 
+use crate::graphql::list::List;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::NaiveDate;
 use entity::accounting::{account, expense_claim, expense_claim_line, journal, journal_entry};
@@ -76,8 +77,8 @@ node_object! {
             state(&self.0)
         }
         /// The transitions allowed from the current status (to whoever may make them).
-        async fn allowed_actions(&self) -> Vec<ExpenseClaimAction> {
-            state(&self.0).allowed()
+        async fn allowed_actions(&self) -> List<ExpenseClaimAction> {
+            List(state(&self.0).allowed())
         }
         /// When it was last submitted.
         async fn submitted_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
@@ -98,7 +99,7 @@ node_object! {
             Ok(load_one::<journal_entry::Entity>(ctx, self.0.payment_entry_id).await?.map(JournalEntry))
         }
         /// The lines, in order.
-        async fn lines(&self, ctx: &Context<'_>) -> GqlResult<Vec<ExpenseClaimLine>> {
+        async fn lines(&self, ctx: &Context<'_>) -> GqlResult<List<ExpenseClaimLine>> {
             let id = self.0.id;
             let rows: Vec<expense_claim_line::Model> = ctx
                 .session()?
@@ -115,7 +116,7 @@ node_object! {
                     amount: Decimal(l.amount),
                 });
             }
-            Ok(out)
+            Ok(List(out))
         }
     }
 }
@@ -215,7 +216,7 @@ pub struct ExpenseClaimPayload {
     /// The claim; `null` when there are errors.
     pub expense_claim: Option<ExpenseClaim>,
     /// What was wrong; nothing changed when not empty.
-    pub errors: Vec<InputError<ApprovalErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<ApprovalErrorCode>>,
 }
 
 /// The result of finance's posting or reimbursement.
@@ -224,7 +225,7 @@ pub struct ExpenseClaimPostingPayload {
     /// The claim; `null` when there are errors.
     pub expense_claim: Option<ExpenseClaim>,
     /// What was wrong; nothing changed when not empty.
-    pub errors: Vec<InputError<AccountingErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<AccountingErrorCode>>,
 }
 
 fn missing<T>() -> Result<T, Vec<InputError<ApprovalErrorCode>>> {
@@ -253,7 +254,7 @@ impl ExpenseClaimMutation {
         let (row, errors) = settle(tx, out).await?;
         Ok(ExpenseClaimPayload {
             expense_claim: row.map(ExpenseClaim),
-            errors,
+            errors: List(errors),
         })
     }
 
@@ -320,7 +321,7 @@ impl ExpenseClaimMutation {
         let (row, errors) = settle(tx, out).await?;
         Ok(ExpenseClaimPostingPayload {
             expense_claim: row.map(ExpenseClaim),
-            errors,
+            errors: List(errors),
         })
     }
 
@@ -364,7 +365,7 @@ impl ExpenseClaimMutation {
         let (row, errors) = settle(tx, out).await?;
         Ok(ExpenseClaimPostingPayload {
             expense_claim: row.map(ExpenseClaim),
-            errors,
+            errors: List(errors),
         })
     }
 }
@@ -403,7 +404,7 @@ async fn claimant(
     let (row, errors) = settle(tx, out).await?;
     Ok(ExpenseClaimPayload {
         expense_claim: row.map(ExpenseClaim),
-        errors,
+        errors: List(errors),
     })
 }
 

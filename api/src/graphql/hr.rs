@@ -1,6 +1,7 @@
 //! HR records in the schema: work schedules, holidays, leave types and allocations (plain
 //! resources), employment contracts (a resource with its transitions) and the HR settings.
 
+use crate::graphql::list::List;
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::{NaiveDate, NaiveTime};
 use entity::hr::{employment_contract, holiday, leave_allocation, leave_type, work_schedule};
@@ -63,7 +64,7 @@ node_object! {
             self.0.half_day_minutes
         }
         /// ISO weekdays it applies on: 1 (Monday) to 7 (Sunday).
-        async fn weekdays(&self) -> Vec<i32> {
+        async fn weekdays(&self) -> List<i32> {
             self.0.weekdays.chars().filter_map(|c| c.to_digit(10)).map(|d| d as i32).collect()
         }
     }
@@ -444,8 +445,8 @@ node_object! {
             state(&self.0)
         }
         /// The transitions allowed from the current status.
-        async fn allowed_actions(&self) -> Vec<EmploymentContractAction> {
-            state(&self.0).allowed()
+        async fn allowed_actions(&self) -> List<EmploymentContractAction> {
+            List(state(&self.0).allowed())
         }
         /// First day.
         async fn start_date(&self) -> NaiveDate {
@@ -592,7 +593,7 @@ pub struct EmploymentContractTransitionPayload {
     /// The contract; `null` when there are errors.
     pub employment_contract: Option<EmploymentContract>,
     /// What was wrong; nothing changed when not empty.
-    pub errors: Vec<InputError<HrErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<HrErrorCode>>,
 }
 
 /// Employment contract transitions.
@@ -660,7 +661,7 @@ async fn contract_action(
     let (row, errors) = settle(tx, out).await?;
     Ok(EmploymentContractTransitionPayload {
         employment_contract: row.map(EmploymentContract),
-        errors,
+        errors: List(errors),
     })
 }
 
@@ -743,7 +744,7 @@ pub struct HrSettingsPayload {
     /// The settings; `null` when there are errors.
     pub hr_settings: Option<HrSettings>,
     /// What was wrong; nothing changed when not empty.
-    pub errors: Vec<InputError<HrErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<HrErrorCode>>,
 }
 
 /// The HR settings query.
@@ -877,7 +878,7 @@ impl HrSettingsMutation {
         let (row, errors) = settle(tx, out).await?;
         Ok(HrSettingsPayload {
             hr_settings: row.map(Into::into),
-            errors,
+            errors: List(errors),
         })
     }
 }

@@ -2,6 +2,7 @@
 //! employee and unit, leave balances, the payroll register, labour cost by cost centre, and
 //! satisfaction surveys with anonymous, aggregated results.
 
+use crate::graphql::list::List;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::NaiveDate;
 use entity::hr::{payroll_run, survey};
@@ -57,7 +58,7 @@ node_object! {
             SurveyStatus::from_db(&self.0.status)
         }
         /// The questions, in order.
-        async fn questions(&self, ctx: &Context<'_>) -> GqlResult<Vec<SurveyQuestion>> {
+        async fn questions(&self, ctx: &Context<'_>) -> GqlResult<List<SurveyQuestion>> {
             let id = self.0.id;
             let rows = tx_read!(ctx, tx => surveys::questions(tx, id).await);
             Ok(rows.into_iter().map(|q| SurveyQuestion { seq: q.seq, text: q.text }).collect())
@@ -134,7 +135,7 @@ pub struct SurveyPayload {
     /// The survey; `null` when there are errors.
     pub survey: Option<Survey>,
     /// What was wrong.
-    pub errors: Vec<InputError<HrErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<HrErrorCode>>,
 }
 
 /// The result of answering a survey: nothing of the answers comes back.
@@ -143,7 +144,7 @@ pub struct AnswerSurveyPayload {
     /// Whether the answers were recorded.
     pub recorded: bool,
     /// What was wrong.
-    pub errors: Vec<InputError<HrErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<HrErrorCode>>,
 }
 
 /// One group's average.
@@ -169,7 +170,7 @@ pub struct SurveyQuestionResult {
     /// group size).
     pub average: Option<Decimal>,
     /// Per unit, only groups of at least the minimum size.
-    pub by_unit: Vec<SurveyGroupResult>,
+    pub by_unit: crate::graphql::list::List<SurveyGroupResult>,
 }
 
 /// A survey's aggregated results.
@@ -180,7 +181,7 @@ pub struct SurveyResults {
     /// Employees who answered.
     pub participants: i64,
     /// Per question.
-    pub questions: Vec<SurveyQuestionResult>,
+    pub questions: crate::graphql::list::List<SurveyQuestionResult>,
 }
 
 /// A headcount line.
@@ -206,7 +207,7 @@ pub struct HeadcountReport {
     /// Everyone.
     pub total: HeadcountLine,
     /// By the employees' current unit.
-    pub by_unit: Vec<HeadcountLine>,
+    pub by_unit: crate::graphql::list::List<HeadcountLine>,
 }
 
 /// A filled vacancy.
@@ -224,7 +225,7 @@ pub struct FillLine {
 #[derive(SimpleObject)]
 pub struct TimeToFillReport {
     /// The vacancies filled by onboardings completed in the period.
-    pub fills: Vec<FillLine>,
+    pub fills: crate::graphql::list::List<FillLine>,
     /// Their average, in days (`null` without any).
     pub average_days: Option<Decimal>,
 }
@@ -259,9 +260,9 @@ pub struct OvertimeUnitLine {
 #[derive(SimpleObject)]
 pub struct OvertimeReport {
     /// By employee, by employee number.
-    pub employees: Vec<OvertimeLine>,
+    pub employees: crate::graphql::list::List<OvertimeLine>,
     /// By unit.
-    pub units: Vec<OvertimeUnitLine>,
+    pub units: crate::graphql::list::List<OvertimeUnitLine>,
 }
 
 /// One employee's statutory annual leave.
@@ -307,7 +308,7 @@ pub struct PayrollRegister {
     /// Its month.
     pub period_start: NaiveDate,
     /// One line per payslip.
-    pub lines: Vec<PayrollRegisterLine>,
+    pub lines: crate::graphql::list::List<PayrollRegisterLine>,
     /// Gross of every slip.
     pub gross: Decimal,
     /// Deductions of every slip.
@@ -401,13 +402,13 @@ impl HrReportQuery {
                 seq: q.question.seq,
                 text: q.question.text,
                 average: q.average.map(Decimal),
-                by_unit,
+                by_unit: List(by_unit),
             });
         }
         Ok(Some(SurveyResults {
             responses: r.responses,
             participants: r.participants,
-            questions,
+            questions: List(questions),
         }))
     }
 
@@ -428,7 +429,7 @@ impl HrReportQuery {
         }
         Ok(HeadcountReport {
             total: line(None, &total),
-            by_unit,
+            by_unit: List(by_unit),
         })
     }
 
@@ -463,7 +464,7 @@ impl HrReportQuery {
             });
         }
         Ok(TimeToFillReport {
-            fills: out,
+            fills: List(out),
             average_days,
         })
     }
@@ -509,8 +510,8 @@ impl HrReportQuery {
             by_unit.push(u);
         }
         Ok(OvertimeReport {
-            employees,
-            units: by_unit,
+            employees: List(employees),
+            units: List(by_unit),
         })
     }
 
@@ -656,7 +657,7 @@ impl SurveyMutation {
         let (row, errors) = settle(tx, out).await?;
         Ok(SurveyPayload {
             survey: row.map(Survey),
-            errors,
+            errors: List(errors),
         })
     }
 
@@ -699,7 +700,7 @@ impl SurveyMutation {
         let (row, errors) = settle(tx, out).await?;
         Ok(AnswerSurveyPayload {
             recorded: row.is_some(),
-            errors,
+            errors: List(errors),
         })
     }
 }
@@ -727,7 +728,7 @@ async fn survey_action(
     let (row, errors) = settle(tx, out).await?;
     Ok(SurveyPayload {
         survey: row.map(Survey),
-        errors,
+        errors: List(errors),
     })
 }
 

@@ -3,6 +3,7 @@
 //! These are open to anonymous callers (they create the credential). Failures are payload
 //! errors with deliberately coarse codes, so a caller cannot probe which emails or tenants exist.
 
+use crate::graphql::list::List;
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
 
 use crate::error::{AppError, GqlResult};
@@ -46,7 +47,7 @@ pub enum AuthErrorCode {
 #[derive(SimpleObject, Debug)]
 pub struct AuthError {
     /// Path to the field in the input, e.g. `["email"]`; empty when no single field is to blame.
-    pub field: Vec<String>,
+    pub field: crate::graphql::list::List<String>,
     /// What is wrong.
     pub code: AuthErrorCode,
     /// A human-readable explanation.
@@ -64,7 +65,7 @@ pub struct AuthPayload {
     /// single-use; keep only the newest.
     pub refresh_token: Option<String>,
     /// Problems; empty on success.
-    pub errors: Vec<AuthError>,
+    pub errors: crate::graphql::list::List<AuthError>,
 }
 
 impl AuthPayload {
@@ -74,7 +75,7 @@ impl AuthPayload {
                 access_token: Some(t.access_token),
                 expires_in: Some(t.expires_in),
                 refresh_token: Some(t.refresh_token),
-                errors: Vec::new(),
+                errors: List::default(),
             },
             Err(SessionFailure::InvalidCredentials) => Self::failed(
                 AuthErrorCode::InvalidCredentials,
@@ -90,10 +91,11 @@ impl AuthPayload {
     fn failed(code: AuthErrorCode, message: &str) -> Self {
         Self {
             errors: vec![AuthError {
-                field: Vec::new(),
+                field: List::default(),
                 code,
                 message: message.into(),
-            }],
+            }]
+            .into(),
             ..Default::default()
         }
     }
@@ -132,7 +134,7 @@ impl IdentityMutation {
         ] {
             if value.trim().is_empty() {
                 missing.push(AuthError {
-                    field: vec![field.into()],
+                    field: vec![field.into()].into(),
                     code: AuthErrorCode::Required,
                     message: format!("{field} is required"),
                 });
@@ -140,7 +142,7 @@ impl IdentityMutation {
         }
         if !missing.is_empty() {
             return Ok(AuthPayload {
-                errors: missing,
+                errors: List(missing),
                 ..Default::default()
             });
         }
@@ -188,10 +190,11 @@ impl IdentityMutation {
             ),
             Err(InvitationFailure::WeakPassword(why)) => AuthPayload {
                 errors: vec![AuthError {
-                    field: vec!["password".into()],
+                    field: vec!["password".into()].into(),
                     code: AuthErrorCode::WeakPassword,
                     message: why,
-                }],
+                }]
+                .into(),
                 ..Default::default()
             },
         })

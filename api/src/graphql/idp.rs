@@ -1,5 +1,6 @@
 //! External identity providers in the schema. Everything here needs `MANAGE_TENANT`.
 
+use crate::graphql::list::List;
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::access::identity_provider as idp;
@@ -133,7 +134,7 @@ pub struct IdentityProviderPayload {
     /// The provider; `null` when there were errors.
     pub identity_provider: Option<IdentityProvider>,
     /// Problems with the input; empty on success. Nothing changes when there are any.
-    pub errors: Vec<InputError<IdpErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<IdpErrorCode>>,
 }
 
 /// The identity-provider mutations.
@@ -204,7 +205,7 @@ async fn finish(
     let (provider, errors) = settle(tx, out).await?;
     Ok(IdentityProviderPayload {
         identity_provider: provider.map(IdentityProvider),
-        errors,
+        errors: List(errors),
     })
 }
 

@@ -1,6 +1,7 @@
 //! Leave in the schema: requests (approved through the generic `approve`/`reject`),
 //! balances, and the statutory accrual of annual leave.
 
+use crate::graphql::list::List;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::hr::{leave_request, leave_type};
@@ -80,8 +81,8 @@ node_object! {
             state(&self.0)
         }
         /// The transitions allowed from the current status.
-        async fn allowed_actions(&self) -> Vec<LeaveRequestAction> {
-            state(&self.0).allowed()
+        async fn allowed_actions(&self) -> List<LeaveRequestAction> {
+            List(state(&self.0).allowed())
         }
         /// When it was last submitted.
         async fn submitted_at(&self) -> Option<DateTime<Utc>> {
@@ -159,7 +160,7 @@ pub struct LeaveRequestPayload {
     /// The request; `null` when there are errors.
     pub leave_request: Option<LeaveRequest>,
     /// What was wrong (balance and approval problems alike); nothing changed when not empty.
-    pub errors: Vec<InputError<HrErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<HrErrorCode>>,
 }
 
 /// The result of the statutory accrual.
@@ -168,7 +169,7 @@ pub struct AccrueLeavePayload {
     /// Allocations written; `null` when there are errors.
     pub granted: Option<i32>,
     /// What was wrong.
-    pub errors: Vec<InputError<HrErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<HrErrorCode>>,
 }
 
 /// The leave queries.
@@ -252,7 +253,7 @@ impl LeaveWriteMutation {
         let (row, errors) = settle(tx, out).await?;
         Ok(LeaveRequestPayload {
             leave_request: row.map(LeaveRequest),
-            errors,
+            errors: List(errors),
         })
     }
 
@@ -296,7 +297,10 @@ impl LeaveWriteMutation {
         let tx = session.begin_write(ctx).await?;
         let out = leave::accrue(&tx, session.principal.actor_id, as_of).await?;
         let (granted, errors) = settle(tx, out).await?;
-        Ok(AccrueLeavePayload { granted, errors })
+        Ok(AccrueLeavePayload {
+            granted,
+            errors: List(errors),
+        })
     }
 }
 
@@ -334,7 +338,7 @@ async fn leave_action(
     let (row, errors) = settle(tx, out).await?;
     Ok(LeaveRequestPayload {
         leave_request: row.map(LeaveRequest),
-        errors,
+        errors: List(errors),
     })
 }
 

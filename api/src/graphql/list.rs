@@ -3,9 +3,11 @@
 //! async-graphql resolves `Vec<T>` through `resolve_list::<T>`, which instantiates its joining
 //! machinery (`try_join_all`, and `FuturesOrdered`/`FuturesUnordered` behind it) once for every
 //! item type. Every connection has two lists (`edges`, `nodes`) per entity, so that machinery was
-//! compiled ~150 times over: about a twentieth of the api crate's code (issue #9, build time).
-//! [`Items`] keeps only what must be generic — calling the item's own `resolve` — and boxes each
-//! item's future, so the join, the error path and the extension hook are compiled once.
+//! compiled ~150 times over, and the list fields of objects and payloads ~130 times more: about
+//! a tenth of the api crate's machine code (issue #9, build time). [`Items`] (borrowed, for
+//! connections) and [`List`] (owned, for fields) keep only what must be generic — calling the
+//! item's own `resolve` — and box each item's future, so the join, the error path and the
+//! extension hook are compiled once.
 //!
 //! The answer is the same as `Vec<T>`'s: the same GraphQL type (`[T!]!`), items resolved
 //! concurrently (a DataLoader still sees every item's load in one batch), errors carry the
@@ -58,26 +60,98 @@ impl<T: OutputType> OutputType for Items<'_, T> {
         ctx: &ContextSelectionSet<'_>,
         field: &Positioned<Field>,
     ) -> ServerResult<Value> {
-        // Two small strings per list (not per item), for the extension hook.
-        let (list, item) = (Self::type_name(), T::qualified_type_name());
-        let names = &ListNames {
-            list: &list,
-            item: &item,
-        };
-        let items = self
-            .0
-            .iter()
-            .enumerate()
-            .map(|(idx, &item)| -> ItemFuture<'_> {
-                Box::pin(async move {
-                    let ctx_idx = ctx.with_index(idx);
-                    let resolved = std::pin::pin!(item.resolve(&ctx_idx, field));
-                    resolve_item(&ctx_idx, field, names, resolved).await
-                })
-            })
-            .collect();
-        join(items).await
+        resolve_each(ctx, field, self.0.iter().copied()).await
     }
+}
+
+/// An owned list, answered as `[T!]!` like `Vec<T>` (which it dereferences to), for the list
+/// fields of objects: their item types are many (invoice lines, payload errors, bulk results),
+/// and each would compile async-graphql's join once more.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct List<T>(pub Vec<T>);
+
+impl<T> Default for List<T> {
+    fn default() -> Self {
+        Self(Vec::new())
+    }
+}
+
+impl<T> From<Vec<T>> for List<T> {
+    fn from(items: Vec<T>) -> Self {
+        Self(items)
+    }
+}
+
+impl<T> FromIterator<T> for List<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(items: I) -> Self {
+        Self(items.into_iter().collect())
+    }
+}
+
+impl<T> std::ops::Deref for List<T> {
+    type Target = Vec<T>;
+
+    fn deref(&self) -> &Vec<T> {
+        &self.0
+    }
+}
+
+impl<T> std::ops::DerefMut for List<T> {
+    fn deref_mut(&mut self) -> &mut Vec<T> {
+        &mut self.0
+    }
+}
+
+impl<T: OutputType> OutputType for List<T> {
+    fn type_name() -> Cow<'static, str> {
+        <Vec<T> as OutputType>::type_name()
+    }
+
+    fn qualified_type_name() -> String {
+        <Vec<T> as OutputType>::qualified_type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        T::create_type_info(registry);
+        Self::qualified_type_name()
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        field: &Positioned<Field>,
+    ) -> ServerResult<Value> {
+        resolve_each(ctx, field, self.0.iter()).await
+    }
+}
+
+/// The generic part of a list: each item's own `resolve`, boxed.
+async fn resolve_each<'i, T: OutputType + 'i>(
+    ctx: &ContextSelectionSet<'_>,
+    field: &Positioned<Field>,
+    items: impl Iterator<Item = &'i T> + Send,
+) -> ServerResult<Value> {
+    // Two small strings per list (not per item), for the extension hook.
+    let (list, item) = (
+        <Vec<T> as OutputType>::type_name(),
+        T::qualified_type_name(),
+    );
+    let names = &ListNames {
+        list: &list,
+        item: &item,
+    };
+    let items = items
+        .enumerate()
+        .map(|(idx, item)| -> ItemFuture<'_> {
+            Box::pin(async move {
+                let ctx_idx = ctx.with_index(idx);
+                let resolved = std::pin::pin!(item.resolve(&ctx_idx, field));
+                resolve_item(&ctx_idx, field, names, resolved).await
+            })
+        })
+        .collect();
+    join(items).await
 }
 
 /// Runs one item through the schema's extensions (none on the HTTP schema: then the chain is

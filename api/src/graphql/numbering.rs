@@ -1,5 +1,6 @@
 //! Document-number formats in the schema: a tenant setting per document type.
 
+use crate::graphql::list::List;
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 use chrono::Utc;
 
@@ -38,7 +39,7 @@ pub struct DocumentNumberFormatPayload {
     /// The format after the change; `null` when there were errors.
     pub document_number_format: Option<DocumentNumberFormat>,
     /// Problems with the input; empty on success. Nothing changes when there are any.
-    pub errors: Vec<InputError<PlatformErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<PlatformErrorCode>>,
 }
 
 fn describe(doc: DocumentType, format: String) -> DocumentNumberFormat {
@@ -110,7 +111,7 @@ impl NumberingMutation {
         let (format, errors) = settle(tx, out).await?;
         Ok(DocumentNumberFormatPayload {
             document_number_format: format.map(|f| describe(input.document_type, f)),
-            errors,
+            errors: List(errors),
         })
     }
 }

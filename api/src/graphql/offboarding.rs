@@ -1,6 +1,7 @@
 //! Offboarding in the schema: separations and their checklists, severance schemes, final
 //! settlements and re-employment after retirement.
 
+use crate::graphql::list::List;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::hr::{final_settlement, separation, severance_scheme};
@@ -78,7 +79,7 @@ node_object! {
             self.0.completed_at
         }
         /// Its tasks, in order (asset returns included).
-        async fn tasks(&self, ctx: &Context<'_>) -> GqlResult<Vec<HrChecklistTask>> {
+        async fn tasks(&self, ctx: &Context<'_>) -> GqlResult<List<HrChecklistTask>> {
             let owner = (None, Some(self.0.id));
             let rows = tx_read!(ctx, tx => onboard::tasks_of(tx, owner).await);
             Ok(rows.into_iter().map(HrChecklistTask).collect())
@@ -148,7 +149,7 @@ node_object! {
             &self.0.name
         }
         /// The bands, from 0 years.
-        async fn bands(&self) -> Vec<SeveranceBand> {
+        async fn bands(&self) -> List<SeveranceBand> {
             bands(&self.0).into_iter().map(|b| SeveranceBand {
                 from_years: b.from_years,
                 to_years: b.to_years,
@@ -156,7 +157,7 @@ node_object! {
             }).collect()
         }
         /// The factors by reason.
-        async fn reason_factors(&self) -> Vec<SeveranceFactor> {
+        async fn reason_factors(&self) -> List<SeveranceFactor> {
             factors(&self.0).into_iter().map(|(r, f)| SeveranceFactor {
                 reason: SeparationReason::from_db(&r),
                 factor: Decimal(f),
@@ -398,7 +399,7 @@ pub struct SeparationPayload {
     /// The separation; `null` when there are errors.
     pub separation: Option<Separation>,
     /// What was wrong; nothing changed when not empty.
-    pub errors: Vec<InputError<HrErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<HrErrorCode>>,
 }
 
 /// The result of a settlement mutation.
@@ -407,7 +408,7 @@ pub struct FinalSettlementPayload {
     /// The settlement; `null` when there are errors.
     pub final_settlement: Option<FinalSettlement>,
     /// What was wrong; nothing changed when not empty.
-    pub errors: Vec<InputError<HrErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<HrErrorCode>>,
 }
 
 /// The result of re-employing a retiree.
@@ -416,7 +417,7 @@ pub struct ReemployPayload {
     /// The new, running contract; `null` when there are errors.
     pub contract: Option<EmploymentContract>,
     /// What was wrong; nothing changed when not empty.
-    pub errors: Vec<InputError<HrErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<HrErrorCode>>,
 }
 
 /// The offboarding mutations.
@@ -438,7 +439,7 @@ impl OffboardingFlowMutation {
         let (row, errors) = settle(tx, out).await?;
         Ok(SeparationPayload {
             separation: row.map(Separation),
-            errors,
+            errors: List(errors),
         })
     }
 
@@ -486,7 +487,7 @@ impl OffboardingFlowMutation {
         let (row, errors) = settle(tx, out).await?;
         Ok(FinalSettlementPayload {
             final_settlement: row.map(FinalSettlement),
-            errors,
+            errors: List(errors),
         })
     }
 
@@ -516,7 +517,7 @@ impl OffboardingFlowMutation {
         let (row, errors) = settle(tx, out).await?;
         Ok(FinalSettlementPayload {
             final_settlement: row.map(FinalSettlement),
-            errors,
+            errors: List(errors),
         })
     }
 
@@ -533,7 +534,7 @@ impl OffboardingFlowMutation {
         let (row, errors) = settle(tx, out).await?;
         Ok(ReemployPayload {
             contract: row.map(EmploymentContract),
-            errors,
+            errors: List(errors),
         })
     }
 }
@@ -556,7 +557,7 @@ async fn separation_action(
     let (row, errors) = settle(tx, out).await?;
     Ok(SeparationPayload {
         separation: row.map(Separation),
-        errors,
+        errors: List(errors),
     })
 }
 

@@ -1,6 +1,7 @@
 //! The platform operator's mutations: creating and suspending tenants. They need the operator key
 //! (`X-Platform-Key`), which belongs to no tenant; tenant credentials cannot call them.
 
+use crate::graphql::list::List;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use entity::platform;
 use sea_orm::{ActiveValue::Set, IntoActiveModel};
@@ -80,7 +81,7 @@ pub struct TenantPayload {
     /// The tenant; `null` when there were errors.
     pub tenant: Option<Tenant>,
     /// Problems with the input; empty on success. Nothing changes when there are any.
-    pub errors: Vec<InputError<PlatformErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<PlatformErrorCode>>,
 }
 
 /// The platform operator's mutations.
@@ -113,11 +114,11 @@ impl OperatorMutation {
             match tenants::create_tenant_with(&state.db, new, async |_, _| Ok(())).await? {
                 Ok(created) => TenantPayload {
                     tenant: Some(Tenant(created.tenant)),
-                    errors: Vec::new(),
+                    errors: List::default(),
                 },
                 Err(errors) => TenantPayload {
                     tenant: None,
-                    errors,
+                    errors: List(errors),
                 },
             },
         )
@@ -166,7 +167,8 @@ impl OperatorMutation {
                     "plan",
                     PlatformErrorCode::Invalid,
                     format!("no such plan; the plans are {}", known.join(", ")),
-                )],
+                )]
+                .into(),
             });
         }
         change_tenant(ctx, &input.tenant_id, "setTenantPlan", |am| {
@@ -195,7 +197,7 @@ impl OccupationalHealthMutation {
         let state = app_state(ctx)?;
         let refuse = |code, message: &str| TenantPayload {
             tenant: None,
-            errors: vec![InputError::new("tenantId", code, message)],
+            errors: vec![InputError::new("tenantId", code, message)].into(),
         };
         let Some(id) = GlobalId::decode(&input.tenant_id)
             .filter(|(ty, _)| ty == "Tenant")
@@ -214,7 +216,7 @@ impl OccupationalHealthMutation {
                 tx.commit().await.map_err(AppError::from)?;
                 Ok(TenantPayload {
                     tenant: Some(Tenant(tenant)),
-                    errors: Vec::new(),
+                    errors: List::default(),
                 })
             }
             Err(message) => Ok(TenantPayload {
@@ -223,7 +225,8 @@ impl OccupationalHealthMutation {
                     "userId",
                     PlatformErrorCode::NotFound,
                     message,
-                )],
+                )]
+                .into(),
             }),
         }
     }
@@ -245,7 +248,8 @@ async fn change_tenant(
             "tenantId",
             PlatformErrorCode::NotFound,
             "no such tenant",
-        )],
+        )]
+        .into(),
     };
     let Some(id) = GlobalId::decode(tenant_id)
         .filter(|(ty, _)| ty == "Tenant")
@@ -266,6 +270,6 @@ async fn change_tenant(
     tx.commit().await.map_err(AppError::from)?;
     Ok(TenantPayload {
         tenant: Some(Tenant(updated)),
-        errors: Vec::new(),
+        errors: List::default(),
     })
 }

@@ -3,6 +3,7 @@
 //! `VIEW_PAYROLL` / `MANAGE_PAYROLL`), payroll runs and their transitions, and payslips, which
 //! employees read once published and whose amounts need `VIEW_PAY` or to be one's own.
 
+use crate::graphql::list::List;
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::accounting::{account, journal_entry};
@@ -387,7 +388,7 @@ node_object! {
             &self.0.name
         }
         /// Its components, in computing order.
-        async fn components(&self, ctx: &Context<'_>) -> GqlResult<Vec<SalaryComponent>> {
+        async fn components(&self, ctx: &Context<'_>) -> GqlResult<List<SalaryComponent>> {
             let id = self.0.id;
             let rows = ctx
                 .session()?
@@ -532,7 +533,7 @@ node_object! {
             self.0.to_date
         }
         /// The employee's own amounts. Sensitive: `VIEW_PAY` or one's own, logged.
-        async fn amounts(&self, ctx: &Context<'_>) -> GqlResult<Option<Vec<ComponentAmount>>> {
+        async fn amounts(&self, ctx: &Context<'_>) -> GqlResult<Option<List<ComponentAmount>>> {
             let session = ctx.session()?;
             let user = load_one::<employee::Entity>(ctx, Some(self.0.employee_id)).await?.and_then(|e| e.user_id);
             let read = crate::services::personal_data::read(
@@ -638,8 +639,8 @@ node_object! {
             state(&self.0)
         }
         /// The transitions allowed from the current status.
-        async fn allowed_actions(&self) -> Vec<PayrollRunAction> {
-            state(&self.0).allowed()
+        async fn allowed_actions(&self) -> List<PayrollRunAction> {
+            List(state(&self.0).allowed())
         }
         /// Payslips.
         async fn employees(&self) -> i32 {
@@ -672,7 +673,7 @@ node_object! {
             Ok(load_one::<journal_entry::Entity>(ctx, self.0.reversal_entry_id).await?.map(JournalEntry))
         }
         /// The payslips, by employee number.
-        async fn payslips(&self, ctx: &Context<'_>) -> GqlResult<Vec<Payslip>> {
+        async fn payslips(&self, ctx: &Context<'_>) -> GqlResult<List<Payslip>> {
             let id = self.0.id;
             let rows = ctx
                 .session()?
@@ -837,7 +838,7 @@ node_object! {
             self.amount(ctx, "ytdNet", self.0.ytd_net).await
         }
         /// The lines, in order. Sensitive like the amounts.
-        async fn lines(&self, ctx: &Context<'_>) -> GqlResult<Option<Vec<PayslipLine>>> {
+        async fn lines(&self, ctx: &Context<'_>) -> GqlResult<Option<List<PayslipLine>>> {
             if self.amount(ctx, "lines", self.0.net).await?.is_none() {
                 return Ok(None);
             }
@@ -1040,7 +1041,7 @@ pub struct PayrollSettingsPayload {
     /// The settings; `null` when there are errors.
     pub payroll_settings: Option<PayrollSettings>,
     /// What was wrong; nothing changed when not empty.
-    pub errors: Vec<InputError<HrErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<HrErrorCode>>,
 }
 
 /// A new payroll run.
@@ -1067,7 +1068,7 @@ pub struct PayrollRunPayload {
     /// The run; `null` when there are errors.
     pub payroll_run: Option<PayrollRun>,
     /// What was wrong; nothing changed when not empty.
-    pub errors: Vec<InputError<HrErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<HrErrorCode>>,
 }
 
 /// The payroll mutations.
@@ -1093,7 +1094,7 @@ impl PayrollFlowMutation {
         let (row, errors) = settle(tx, out).await?;
         Ok(PayrollSettingsPayload {
             payroll_settings: row.map(Into::into),
-            errors,
+            errors: List(errors),
         })
     }
 
@@ -1171,7 +1172,7 @@ async fn run_payload(
     let (row, errors) = settle(tx, out).await?;
     Ok(PayrollRunPayload {
         payroll_run: row.map(PayrollRun),
-        errors,
+        errors: List(errors),
     })
 }
 

@@ -1,6 +1,7 @@
 //! The platform domain in the schema: who am I, my tenant and its settings, and a liveness
 //! subscription.
 
+use crate::graphql::list::List;
 use std::time::Duration;
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject, Subscription};
@@ -108,9 +109,9 @@ pub struct Viewer {
     /// The user's display name.
     pub display_name: String,
     /// Role names held in this tenant.
-    pub roles: Vec<String>,
+    pub roles: crate::graphql::list::List<String>,
     /// Permissions granted by those roles.
-    pub permissions: Vec<Permission>,
+    pub permissions: crate::graphql::list::List<Permission>,
 }
 
 /// The platform's queries.
@@ -135,7 +136,7 @@ impl PlatformQuery {
             user_id: GlobalId::encode("User", user.id),
             email: user.email,
             display_name: user.display_name,
-            roles: session.principal.roles.clone(),
+            roles: List(session.principal.roles.clone()),
             permissions: session.principal.permissions.iter().copied().collect(),
         })
     }
@@ -190,7 +191,7 @@ pub struct UpdateTenantSettingsPayload {
     /// The tenant after the change; `null` when there were errors.
     pub tenant: Option<Tenant>,
     /// Problems with the input; empty on success. Nothing changes when there are any.
-    pub errors: Vec<InputError<PlatformErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<PlatformErrorCode>>,
 }
 
 /// The platform's mutations.
@@ -210,7 +211,7 @@ impl PlatformMutation {
         if !errors.is_empty() {
             return Ok(UpdateTenantSettingsPayload {
                 tenant: None,
-                errors,
+                errors: List(errors),
             });
         }
         let tx = session.begin_write(ctx).await?;
@@ -248,7 +249,7 @@ impl PlatformMutation {
         tx.commit().await.map_err(AppError::from)?;
         Ok(UpdateTenantSettingsPayload {
             tenant: Some(Tenant(updated)),
-            errors: Vec::new(),
+            errors: List::default(),
         })
     }
 }

@@ -2,6 +2,7 @@
 //! its transitions (`submitPurchaseRequest`, `cancelPurchaseRequest`, `reopenPurchaseRequest`;
 //! approving and rejecting go through the generic `approve`/`reject`).
 
+use crate::graphql::list::List;
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use chrono::NaiveDate;
 use entity::org::{cost_centre, org_unit};
@@ -72,8 +73,8 @@ node_object! {
             state(&self.0)
         }
         /// The transitions allowed from the current status (to whoever may make them).
-        async fn allowed_actions(&self) -> Vec<PurchaseRequestAction> {
-            state(&self.0).allowed()
+        async fn allowed_actions(&self) -> List<PurchaseRequestAction> {
+            List(state(&self.0).allowed())
         }
         /// When it was last submitted.
         async fn submitted_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
@@ -239,7 +240,8 @@ async fn transition(
                 "id",
                 ApprovalErrorCode::NotFound,
                 "no such purchase request",
-            )],
+            )]
+            .into(),
         });
     };
     let actor = session.principal.actor_id;
@@ -268,7 +270,7 @@ async fn transition(
     let (row, errors) = settle(tx, out).await?;
     Ok(PurchaseRequestPayload {
         purchase_request: row.map(PurchaseRequest),
-        errors,
+        errors: List(errors),
     })
 }
 

@@ -2,6 +2,7 @@
 //! the generic `approve`/`reject`), openings, applicants, interviews and their feedback,
 //! offers, checklist templates, onboardings and their tasks.
 
+use crate::graphql::list::List;
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::hr::{
@@ -258,8 +259,8 @@ node_object! {
             requisition_state(&self.0)
         }
         /// The transitions allowed from the current status.
-        async fn allowed_actions(&self) -> Vec<JobRequisitionAction> {
-            requisition_state(&self.0).allowed()
+        async fn allowed_actions(&self) -> List<JobRequisitionAction> {
+            List(requisition_state(&self.0).allowed())
         }
         /// When it was last submitted.
         async fn submitted_at(&self) -> Option<DateTime<Utc>> {
@@ -441,15 +442,15 @@ node_object! {
             stage(&self.0)
         }
         /// The moves allowed from the current stage.
-        async fn allowed_actions(&self) -> Vec<ApplicantAction> {
-            stage(&self.0).allowed()
+        async fn allowed_actions(&self) -> List<ApplicantAction> {
+            List(stage(&self.0).allowed())
         }
         /// A note.
         async fn note(&self) -> Option<&str> {
             self.0.note.as_deref()
         }
         /// The interviews, in round order.
-        async fn interviews(&self, ctx: &Context<'_>) -> GqlResult<Vec<Interview>> {
+        async fn interviews(&self, ctx: &Context<'_>) -> GqlResult<List<Interview>> {
             let id = self.0.id;
             let rows = tx_read!(ctx, tx => Ok(tx.all(tx.select::<interview::Entity>().refine(|q| {
                 q.filter(interview::Column::ApplicantId.eq(id))
@@ -577,7 +578,7 @@ node_object! {
             InterviewStatus::from_db(&self.0.status)
         }
         /// The interviewers' feedback.
-        async fn feedback(&self, ctx: &Context<'_>) -> GqlResult<Vec<InterviewFeedback>> {
+        async fn feedback(&self, ctx: &Context<'_>) -> GqlResult<List<InterviewFeedback>> {
             let id = self.0.id;
             let rows = tx_read!(ctx, tx => Ok(tx.all(tx.select::<interview_feedback::Entity>().refine(|q| {
                 q.filter(interview_feedback::Column::InterviewId.eq(id))
@@ -726,8 +727,8 @@ node_object! {
             offer_state(&self.0)
         }
         /// The transitions allowed from the current status.
-        async fn allowed_actions(&self) -> Vec<JobOfferAction> {
-            offer_state(&self.0).allowed()
+        async fn allowed_actions(&self) -> List<JobOfferAction> {
+            List(offer_state(&self.0).allowed())
         }
         /// When the applicant answered.
         async fn decided_at(&self) -> Option<DateTime<Utc>> {
@@ -797,7 +798,7 @@ node_object! {
             ChecklistKind::from_db(&self.0.kind)
         }
         /// The tasks, in order.
-        async fn items(&self) -> Vec<ChecklistItem> {
+        async fn items(&self) -> List<ChecklistItem> {
             onboard::items(&self.0).into_iter().map(|i| ChecklistItem { title: i.title, required: i.required }).collect()
         }
     }
@@ -885,8 +886,8 @@ node_object! {
             self.0.completed_at
         }
         /// Its tasks, in order.
-        async fn tasks(&self, ctx: &Context<'_>) -> GqlResult<Vec<HrChecklistTask>> {
-            tasks(ctx, (Some(self.0.id), None)).await
+        async fn tasks(&self, ctx: &Context<'_>) -> GqlResult<List<HrChecklistTask>> {
+            Ok(tasks(ctx, (Some(self.0.id), None)).await?.into())
         }
     }
 }
@@ -1088,7 +1089,7 @@ pub struct JobRequisitionFlowPayload {
     /// The requisition; `null` when there are errors.
     pub job_requisition: Option<JobRequisition>,
     /// What was wrong (vacancy and approval problems alike); nothing changed when not empty.
-    pub errors: Vec<InputError<HrErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<HrErrorCode>>,
 }
 
 /// The result of moving an applicant.
@@ -1097,7 +1098,7 @@ pub struct AdvanceApplicantPayload {
     /// The applicant; `null` when there are errors.
     pub applicant: Option<Applicant>,
     /// What was wrong.
-    pub errors: Vec<InputError<HrErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<HrErrorCode>>,
 }
 
 /// The result of recording feedback.
@@ -1106,7 +1107,7 @@ pub struct InterviewFeedbackPayload {
     /// The interview with its feedback; `null` when there are errors.
     pub interview: Option<Interview>,
     /// What was wrong.
-    pub errors: Vec<InputError<HrErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<HrErrorCode>>,
 }
 
 /// The result of an offer mutation.
@@ -1115,7 +1116,7 @@ pub struct JobOfferPayload {
     /// The offer; `null` when there are errors.
     pub job_offer: Option<JobOffer>,
     /// What was wrong.
-    pub errors: Vec<InputError<HrErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<HrErrorCode>>,
 }
 
 /// The result of a checklist task mutation.
@@ -1124,7 +1125,7 @@ pub struct HrChecklistTaskPayload {
     /// The task; `null` when there are errors.
     pub task: Option<HrChecklistTask>,
     /// What was wrong.
-    pub errors: Vec<InputError<HrErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<HrErrorCode>>,
 }
 
 /// The result of an onboarding mutation.
@@ -1133,7 +1134,7 @@ pub struct OnboardingPayload {
     /// The onboarding (with the employee it created); `null` when there are errors.
     pub onboarding: Option<Onboarding>,
     /// What was wrong; nothing changed when not empty.
-    pub errors: Vec<InputError<HrErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<HrErrorCode>>,
 }
 
 fn decode<E: entity::TenantScoped>(id: &ID) -> Option<uuid::Uuid> {
@@ -1199,7 +1200,7 @@ impl RecruitingFlowMutation {
         let (row, errors) = settle(tx, out).await?;
         Ok(AdvanceApplicantPayload {
             applicant: row.map(Applicant),
-            errors,
+            errors: List(errors),
         })
     }
 
@@ -1229,7 +1230,7 @@ impl RecruitingFlowMutation {
         let (row, errors) = settle(tx, out).await?;
         Ok(InterviewFeedbackPayload {
             interview: row.flatten().map(Interview),
-            errors,
+            errors: List(errors),
         })
     }
 
@@ -1246,7 +1247,7 @@ impl RecruitingFlowMutation {
         let (row, errors) = settle(tx, out).await?;
         Ok(JobOfferPayload {
             job_offer: row.map(JobOffer),
-            errors,
+            errors: List(errors),
         })
     }
 
@@ -1311,7 +1312,7 @@ impl RecruitingFlowMutation {
         let (row, errors) = settle(tx, out).await?;
         Ok(HrChecklistTaskPayload {
             task: row.map(HrChecklistTask),
-            errors,
+            errors: List(errors),
         })
     }
 
@@ -1329,7 +1330,7 @@ impl RecruitingFlowMutation {
         let (row, errors) = settle(tx, out).await?;
         Ok(OnboardingPayload {
             onboarding: row.map(Onboarding),
-            errors,
+            errors: List(errors),
         })
     }
 
@@ -1350,7 +1351,7 @@ impl RecruitingFlowMutation {
         let (row, errors) = settle(tx, out).await?;
         Ok(OnboardingPayload {
             onboarding: row.map(Onboarding),
-            errors,
+            errors: List(errors),
         })
     }
 }
@@ -1389,7 +1390,7 @@ async fn requisition_action(
     let (row, errors) = settle(tx, out).await?;
     Ok(JobRequisitionFlowPayload {
         job_requisition: row.map(JobRequisition),
-        errors,
+        errors: List(errors),
     })
 }
 
@@ -1429,7 +1430,7 @@ async fn offer_action(
     let (row, errors) = settle(tx, out).await?;
     Ok(JobOfferPayload {
         job_offer: row.map(JobOffer),
-        errors,
+        errors: List(errors),
     })
 }
 

@@ -975,7 +975,7 @@ macro_rules! resource {
                 #[doc = "The " $what " as saved; `null` when the input had problems."]
                 pub $one: Option<$node>,
                 /// Problems with the input; empty when it was saved.
-                pub errors: Vec<$crate::error::InputError<<$entity as $crate::graphql::resource::Editable>::Code>>,
+                pub errors: $crate::graphql::list::List<$crate::error::InputError<<$entity as $crate::graphql::resource::Editable>::Code>>,
             }
 
             #[doc = "One row's result in a bulk mutation of " $what " records."]
@@ -986,14 +986,14 @@ macro_rules! resource {
                 #[doc = "The " $what " as saved; `null` when the row was not saved."]
                 pub $one: Option<$node>,
                 /// The row's problems (a row saved under `IGNORE_FAILED` may have some).
-                pub errors: Vec<$crate::error::InputError<<$entity as $crate::graphql::resource::Editable>::Code>>,
+                pub errors: $crate::graphql::list::List<$crate::error::InputError<<$entity as $crate::graphql::resource::Editable>::Code>>,
             }
 
             #[doc = "The result of a bulk mutation of " $what " records."]
             #[derive(async_graphql::SimpleObject)]
             pub struct [<$node BulkPayload>] {
                 /// One result per input row, in input order.
-                pub results: Vec<[<$node BulkResult>]>,
+                pub results: $crate::graphql::list::List<[<$node BulkResult>]>,
                 /// How many rows were saved.
                 pub saved_count: i32,
                 /// How many rows failed.
@@ -1008,7 +1008,7 @@ macro_rules! resource {
                         results: o.rows.into_iter().map(|r| [<$node BulkResult>] {
                             index: r.index as i32,
                             $one: r.node,
-                            errors: r.errors,
+                            errors: $crate::graphql::list::List(r.errors),
                         }).collect(),
                     }
                 }
@@ -1028,7 +1028,7 @@ macro_rules! resource {
                     #[graphql(desc = "The new record.")] input: <$entity as $crate::graphql::resource::Editable>::Create,
                 ) -> $crate::error::GqlResult<[<$node Payload>]> {
                     let ($one, errors) = $crate::graphql::resource::create::<$entity>(ctx, input).await?;
-                    Ok([<$node Payload>] { $one, errors })
+                    Ok([<$node Payload>] { $one, errors: $crate::graphql::list::List(errors) })
                 }
 
                 #[doc = "Changes one " $what " record at the version it was read at (`CONFLICT` when another change came first). Needs `" $manage:snake:upper "`."]
@@ -1038,7 +1038,7 @@ macro_rules! resource {
                     #[graphql(desc = "Which record, at which version, and the changes.")] input: [<Update $node Input>],
                 ) -> $crate::error::GqlResult<[<$node Payload>]> {
                     let ($one, errors) = $crate::graphql::resource::update::<$entity>(ctx, input.into()).await?;
-                    Ok([<$node Payload>] { $one, errors })
+                    Ok([<$node Payload>] { $one, errors: $crate::graphql::list::List(errors) })
                 }
 
                 #[doc = "Archives one " $what " record (a soft delete: it leaves the lists but keeps its history and references). Needs `" $manage:snake:upper "`."]
@@ -1048,7 +1048,7 @@ macro_rules! resource {
                     #[graphql(desc = "Which record, at which version.")] input: $crate::graphql::resource::ArchiveInput,
                 ) -> $crate::error::GqlResult<[<$node Payload>]> {
                     let ($one, errors) = $crate::graphql::resource::set_archived::<$entity>(ctx, input, true).await?;
-                    Ok([<$node Payload>] { $one, errors })
+                    Ok([<$node Payload>] { $one, errors: $crate::graphql::list::List(errors) })
                 }
 
                 #[doc = "Restores one archived " $what " record. Needs `" $manage:snake:upper "`."]
@@ -1058,7 +1058,7 @@ macro_rules! resource {
                     #[graphql(desc = "Which record, at which version.")] input: $crate::graphql::resource::ArchiveInput,
                 ) -> $crate::error::GqlResult<[<$node Payload>]> {
                     let ($one, errors) = $crate::graphql::resource::set_archived::<$entity>(ctx, input, false).await?;
-                    Ok([<$node Payload>] { $one, errors })
+                    Ok([<$node Payload>] { $one, errors: $crate::graphql::list::List(errors) })
                 }
 
                 #[doc = "Creates up to 100 " $what " records in one transaction, with per-row results. Needs `" $manage:snake:upper "`."]

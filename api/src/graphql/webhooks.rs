@@ -1,6 +1,7 @@
 //! Webhooks in the schema: endpoints (a plain resource with a few mutations of its own), the
 //! delivery log, and replaying a delivery. The rules are in `services::webhooks`.
 
+use crate::graphql::list::List;
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use entity::kernel::{webhook_delivery, webhook_endpoint};
 
@@ -25,7 +26,7 @@ node_object! {
         }
         /// The event types it receives: `*`, `Type.*` or `Type.verb` (e.g.
         /// `PurchaseRequest.approved`).
-        async fn event_types(&self) -> Vec<String> {
+        async fn event_types(&self) -> List<String> {
             serde_json::from_value(self.0.event_types.clone()).unwrap_or_default()
         }
         /// The secret that signs deliveries: `Urakata-Signature: t={unix seconds},v1={hex}`,
@@ -197,7 +198,7 @@ pub struct WebhookDeliveryPayload {
     /// The new delivery; `null` when the input had problems.
     pub webhook_delivery: Option<WebhookDelivery>,
     /// Problems with the input.
-    pub errors: Vec<InputError<WebhookErrorCode>>,
+    pub errors: crate::graphql::list::List<InputError<WebhookErrorCode>>,
 }
 
 /// Which delivery to replay.
@@ -247,7 +248,8 @@ impl WebhookActionMutation {
                     "id",
                     WebhookErrorCode::NotFound,
                     "no such delivery",
-                )],
+                )]
+                .into(),
             });
         };
         let tx = session.begin_write(ctx).await?;
@@ -255,7 +257,7 @@ impl WebhookActionMutation {
         let (delivery, errors) = settle(tx, out).await?;
         Ok(WebhookDeliveryPayload {
             webhook_delivery: delivery.map(WebhookDelivery),
-            errors,
+            errors: List(errors),
         })
     }
 }
@@ -283,7 +285,8 @@ where
                 "id",
                 WebhookErrorCode::NotFound,
                 "no such webhook endpoint",
-            )],
+            )]
+            .into(),
         });
     };
     let tx = session.begin_write(ctx).await?;
@@ -291,7 +294,7 @@ where
     let (endpoint, errors) = settle(tx, out).await?;
     Ok(WebhookEndpointPayload {
         webhook_endpoint: endpoint.map(WebhookEndpoint),
-        errors,
+        errors: List(errors),
     })
 }
 

@@ -475,8 +475,8 @@ pub async fn depreciate(
             Err(mut errors) => {
                 // The ledger speaks of the entry's date; the run's input is its last month end.
                 for e in &mut errors {
-                    if e.field == ["date"] {
-                        e.field = vec!["upTo".into()];
+                    if *e.field == ["date"] {
+                        e.field = vec!["upTo".into()].into();
                     }
                 }
                 return Ok(Err(errors));

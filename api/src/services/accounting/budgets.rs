@@ -9,6 +9,7 @@
 //!   refused (`BUDGET_EXCEEDED`) unless the poster is a finance manager (`CLOSE_PERIODS`);
 //!   `warn` and `ignore` budgets never block, and budget versus actual shows them exceeded.
 
+use crate::graphql::list::List;
 use std::collections::HashMap;
 
 use async_graphql::SimpleObject;
@@ -333,7 +334,7 @@ pub struct BudgetVsActual {
     /// Up to which date.
     pub to: NaiveDate,
     /// One row per budget.
-    pub rows: Vec<BudgetVsActualRow>,
+    pub rows: crate::graphql::list::List<BudgetVsActualRow>,
 }
 
 /// The share of a year's budget that falls on its months up to `to`.
@@ -409,6 +410,6 @@ pub async fn budget_vs_actual(
     Ok(Some(BudgetVsActual {
         fiscal_year: Some(FiscalYear(fy)),
         to,
-        rows,
+        rows: List(rows),
     }))
 }

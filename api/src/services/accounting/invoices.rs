@@ -640,8 +640,8 @@ pub async fn post(
         Err(mut errors) => {
             // The ledger speaks of the entry's date; the document's is its issue date.
             for e in &mut errors {
-                if e.field == ["date"] {
-                    e.field = vec!["issueDate".into()];
+                if *e.field == ["date"] {
+                    e.field = vec!["issueDate".into()].into();
                 }
             }
             return Ok(Err(errors));
@@ -747,8 +747,8 @@ pub async fn credit(
         Ok(n) => n,
         Err(mut errors) => {
             for e in &mut errors {
-                if e.field == ["issueDate"] {
-                    e.field = vec!["date".into()];
+                if *e.field == ["issueDate"] {
+                    e.field = vec!["date".into()].into();
                 }
             }
             return Ok(Err(errors));

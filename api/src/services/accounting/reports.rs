@@ -4,6 +4,7 @@
 //! Amounts are in the base currency, rounded to its minor unit (on the embedded SQLite store
 //! sums come back as binary floats; rounding to the column's two decimals makes them exact).
 
+use crate::graphql::list::List;
 use std::collections::{BTreeMap, HashMap};
 
 use async_graphql::SimpleObject;
@@ -136,7 +137,7 @@ pub struct TrialBalance {
     /// The base currency of every amount.
     pub currency: String,
     /// One row per account.
-    pub rows: Vec<TrialBalanceRow>,
+    pub rows: crate::graphql::list::List<TrialBalanceRow>,
     /// The sum of the period's debits.
     pub total_debit: Dec,
     /// The sum of the period's credits (equal to the debits).
@@ -225,7 +226,7 @@ pub struct GeneralLedger {
     /// The balance before the period.
     pub opening: Dec,
     /// The period's lines in date order (at most 2,000; see `truncated`).
-    pub lines: Vec<LedgerLine>,
+    pub lines: crate::graphql::list::List<LedgerLine>,
     /// Whether the period had more lines than were returned (narrow the period).
     pub truncated: bool,
     /// The balance at the end of the period (all lines counted, even when truncated).
@@ -350,11 +351,11 @@ pub struct ProfitAndLoss {
     /// The base currency.
     pub currency: String,
     /// Income by account.
-    pub income: Vec<StatementRow>,
+    pub income: crate::graphql::list::List<StatementRow>,
     /// Total income.
     pub total_income: Dec,
     /// Expenses by account.
-    pub expenses: Vec<StatementRow>,
+    pub expenses: crate::graphql::list::List<StatementRow>,
     /// Total expenses.
     pub total_expenses: Dec,
     /// Income less expenses.
@@ -376,9 +377,9 @@ pub async fn profit_and_loss(
         from,
         to,
         currency: books.currency.clone(),
-        income,
+        income: List(income),
         total_income: books.money(ti),
-        expenses,
+        expenses: List(expenses),
         total_expenses: books.money(te),
         net_profit: books.money(ti - te),
     })
@@ -392,15 +393,15 @@ pub struct BalanceSheet {
     /// The base currency.
     pub currency: String,
     /// Assets by account (debit balances positive).
-    pub assets: Vec<StatementRow>,
+    pub assets: crate::graphql::list::List<StatementRow>,
     /// Total assets.
     pub total_assets: Dec,
     /// Liabilities by account (credit balances positive).
-    pub liabilities: Vec<StatementRow>,
+    pub liabilities: crate::graphql::list::List<StatementRow>,
     /// Total liabilities.
     pub total_liabilities: Dec,
     /// Equity by account.
-    pub equity: Vec<StatementRow>,
+    pub equity: crate::graphql::list::List<StatementRow>,
     /// Profit not yet closed into retained earnings (income less expenses to date).
     pub current_earnings: Dec,
     /// Total equity, current earnings included.
@@ -424,11 +425,11 @@ pub async fn balance_sheet(tx: &TenantTx, at: NaiveDate) -> AppResult<BalanceShe
     Ok(BalanceSheet {
         at,
         currency: books.currency.clone(),
-        assets,
+        assets: List(assets),
         total_assets: books.money(ta),
-        liabilities,
+        liabilities: List(liabilities),
         total_liabilities: books.money(tl),
-        equity,
+        equity: List(equity),
         current_earnings: books.money(earnings),
         total_equity: books.money(teq + earnings),
         balanced: ta == tl + teq + earnings,
@@ -457,7 +458,7 @@ pub struct CashFlow {
     /// Cash and bank balances before the period.
     pub opening_cash: Dec,
     /// Operating activities: customers, suppliers, taxes, income and expenses.
-    pub operating: Vec<CashFlowLine>,
+    pub operating: crate::graphql::list::List<CashFlowLine>,
     /// Net cash from operating activities.
     pub net_operating: Dec,
     /// Investing activities: other assets.
@@ -589,7 +590,7 @@ pub struct AgedBalances {
     /// The base currency.
     pub currency: String,
     /// One row per party with something open, largest first.
-    pub rows: Vec<AgedRow>,
+    pub rows: crate::graphql::list::List<AgedRow>,
     /// The totals.
     pub total: AgedRow,
 }
@@ -722,9 +723,9 @@ pub struct TaxSummary {
     /// The base currency.
     pub currency: String,
     /// Tax on sales, by rate.
-    pub sales: Vec<TaxSummaryRow>,
+    pub sales: crate::graphql::list::List<TaxSummaryRow>,
     /// Tax on purchases, by rate.
-    pub purchases: Vec<TaxSummaryRow>,
+    pub purchases: crate::graphql::list::List<TaxSummaryRow>,
     /// Tax collected on sales.
     pub output_tax: Dec,
     /// Tax paid on purchases.
@@ -793,8 +794,8 @@ pub async fn tax_summary(tx: &TenantTx, from: NaiveDate, to: NaiveDate) -> AppRe
         from,
         to,
         currency: books.currency.clone(),
-        sales,
-        purchases,
+        sales: List(sales),
+        purchases: List(purchases),
         output_tax: books.money(output),
         input_tax: books.money(input),
         net_payable: books.money(output - input),
