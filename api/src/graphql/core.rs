@@ -463,11 +463,11 @@ impl<N: OutputType> TypeName for Page<N> {
 impl<N: OutputType> Page<N> {
     /// The rows of this page with their cursors.
     async fn edges(&self) -> Items<'_, PageEdge<N>> {
-        Items::new(&self.edges)
+        self.edges.iter().collect()
     }
     /// The rows of this page, without cursors.
     async fn nodes(&self) -> Items<'_, N> {
-        Items::new(self.edges.iter().map(|e| &e.node))
+        self.edges.iter().map(|e| &e.node).collect()
     }
     /// Where this page sits in the whole list.
     async fn page_info(&self) -> &PageInfo {

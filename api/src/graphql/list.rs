@@ -4,10 +4,10 @@
 //! machinery (`try_join_all`, and `FuturesOrdered`/`FuturesUnordered` behind it) once for every
 //! item type. Every connection has two lists (`edges`, `nodes`) per entity, so that machinery was
 //! compiled ~150 times over, and the list fields of objects and payloads ~130 times more: about
-//! a tenth of the api crate's machine code (issue #9, build time). [`Items`] (borrowed, for
-//! connections) and [`List`] (owned, for fields) keep only what must be generic — calling the
-//! item's own `resolve` — and box each item's future, so the join, the error path and the
-//! extension hook are compiled once.
+//! a tenth of the api crate's machine code (issue #9, build time). [`List`] (and [`Items`], a
+//! list of borrowed rows for connections) keeps only what must be generic — calling the item's
+//! own `resolve` — and boxes each item's future, so the join, the error path and the extension
+//! hook are compiled once.
 //!
 //! The answer is the same as `Vec<T>`'s: the same GraphQL type (`[T!]!`), items resolved
 //! concurrently (a DataLoader still sees every item's load in one batch), errors carry the
@@ -22,15 +22,8 @@ use async_graphql::parser::types::Field;
 use async_graphql::registry::Registry;
 use async_graphql::{ContextSelectionSet, OutputType, Positioned, ServerResult, Value};
 
-/// A list of borrowed items, answered as `[T!]!`.
-pub struct Items<'a, T>(Vec<&'a T>);
-
-impl<'a, T> Items<'a, T> {
-    /// A list of the given items, in order.
-    pub fn new(items: impl IntoIterator<Item = &'a T>) -> Self {
-        Self(items.into_iter().collect())
-    }
-}
+/// A list of borrowed items (a connection's rows), answered as `[T!]!`.
+pub type Items<'a, T> = List<&'a T>;
 
 /// One item's future, boxed so that one join serves every item type.
 type ItemFuture<'f> = Pin<Box<dyn Future<Output = ServerResult<Value>> + Send + 'f>>;
@@ -39,29 +32,6 @@ type ItemFuture<'f> = Pin<Box<dyn Future<Output = ServerResult<Value>> + Send + 
 struct ListNames<'n> {
     list: &'n str,
     item: &'n str,
-}
-
-impl<T: OutputType> OutputType for Items<'_, T> {
-    fn type_name() -> Cow<'static, str> {
-        <Vec<T> as OutputType>::type_name()
-    }
-
-    fn qualified_type_name() -> String {
-        <Vec<T> as OutputType>::qualified_type_name()
-    }
-
-    fn create_type_info(registry: &mut Registry) -> String {
-        T::create_type_info(registry);
-        Self::qualified_type_name()
-    }
-
-    async fn resolve(
-        &self,
-        ctx: &ContextSelectionSet<'_>,
-        field: &Positioned<Field>,
-    ) -> ServerResult<Value> {
-        resolve_each(ctx, field, self.0.iter().copied()).await
-    }
 }
 
 /// An owned list, answered as `[T!]!` like `Vec<T>` (which it dereferences to), for the list
@@ -171,7 +141,7 @@ async fn resolve_item(
         return_type: names.item,
         name: field.node.name.node.as_str(),
         alias: field.node.alias.as_ref().map(|alias| alias.node.as_str()),
-        // Private in async-graphql; an `Items` list is never part of introspection's answer.
+        // Private in async-graphql; a `List` is never part of introspection's answer.
         is_for_introspection: false,
         field: &field.node,
     };
