@@ -25,6 +25,11 @@ use async_graphql::{ContextSelectionSet, OutputType, Positioned, ServerResult, V
 /// A list of borrowed items (a connection's rows), answered as `[T!]!`.
 pub type Items<'a, T> = List<&'a T>;
 
+/// Schema data that says the schema has no extensions ([`super::Schemas::fast`]): a list then
+/// skips the extension hook. async-graphql knows this (`Extensions::is_empty`) but keeps it to
+/// itself.
+pub struct NoExtensions;
+
 /// One item's future, boxed so that one join serves every item type.
 type ItemFuture<'f> = Pin<Box<dyn Future<Output = ServerResult<Value>> + Send + 'f>>;
 
@@ -102,6 +107,21 @@ async fn resolve_each<'i, T: OutputType + 'i>(
     field: &Positioned<Field>,
     items: impl Iterator<Item = &'i T> + Send,
 ) -> ServerResult<Value> {
+    if ctx.data_opt::<NoExtensions>().is_some() {
+        // The HTTP schema: no hook to run, so no names to build and no chain to enter.
+        let items = items
+            .enumerate()
+            .map(|(idx, item)| -> ItemFuture<'_> {
+                Box::pin(async move {
+                    let ctx_idx = ctx.with_index(idx);
+                    item.resolve(&ctx_idx, field)
+                        .await
+                        .map_err(|err| ctx_idx.set_error_path(err))
+                })
+            })
+            .collect();
+        return join(items).await;
+    }
     // Two small strings per list (not per item), for the extension hook.
     let (list, item) = (
         <Vec<T> as OutputType>::type_name(),
@@ -124,8 +144,7 @@ async fn resolve_each<'i, T: OutputType + 'i>(
     join(items).await
 }
 
-/// Runs one item through the schema's extensions (none on the HTTP schema: then the chain is
-/// empty and this only awaits the item) and puts the item's path on its error.
+/// Runs one item through the schema's extensions and puts the item's path on its error.
 async fn resolve_item(
     ctx_idx: &ContextSelectionSet<'_>,
     field: &Positioned<Field>,

@@ -162,6 +162,7 @@ impl Schemas {
             full: builder(limits).data(state.clone()).finish(),
             fast: bare_builder(limits)
                 .validation_mode(async_graphql::ValidationMode::Fast)
+                .data(list::NoExtensions)
                 .data(state)
                 .finish(),
         }
