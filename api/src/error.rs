@@ -248,7 +248,7 @@ pub type GqlResult<T> = async_graphql::Result<T>;
 pub struct InputError<C: async_graphql::OutputType> {
     /// Path to the field in the input, e.g. `["permissions", "2"]`; empty when the input as a
     /// whole is at fault.
-    pub field: crate::graphql::list::List<String>,
+    pub field: List<String>,
     /// What is wrong, as a stable code.
     pub code: C,
     /// A human-readable explanation.

@@ -107,30 +107,16 @@ async fn resolve_each<'i, T: OutputType + 'i>(
     field: &Positioned<Field>,
     items: impl Iterator<Item = &'i T> + Send,
 ) -> ServerResult<Value> {
-    if ctx.data_opt::<NoExtensions>().is_some() {
-        // The HTTP schema: no hook to run, so no names to build and no chain to enter.
-        let items = items
-            .enumerate()
-            .map(|(idx, item)| -> ItemFuture<'_> {
-                Box::pin(async move {
-                    let ctx_idx = ctx.with_index(idx);
-                    item.resolve(&ctx_idx, field)
-                        .await
-                        .map_err(|err| ctx_idx.set_error_path(err))
-                })
-            })
-            .collect();
-        return join(items).await;
-    }
-    // Two small strings per list (not per item), for the extension hook.
-    let (list, item) = (
-        <Vec<T> as OutputType>::type_name(),
-        T::qualified_type_name(),
-    );
-    let names = &ListNames {
-        list: &list,
-        item: &item,
-    };
+    // The extension hook's two names, built once per list; none on the HTTP schema, which has no
+    // hook to run.
+    let names = ctx.data_opt::<NoExtensions>().is_none().then(|| {
+        (
+            <Vec<T> as OutputType>::type_name(),
+            T::qualified_type_name(),
+        )
+    });
+    let names = names.as_ref().map(|(list, item)| ListNames { list, item });
+    let names = names.as_ref();
     let items = items
         .enumerate()
         .map(|(idx, item)| -> ItemFuture<'_> {
@@ -144,15 +130,21 @@ async fn resolve_each<'i, T: OutputType + 'i>(
     join(items).await
 }
 
-/// Runs one item through the schema's extensions and puts the item's path on its error.
+/// Puts the item's path on its error, and runs the item through the schema's extensions when it
+/// has any (`names` is `None` on the extension-free schema).
 async fn resolve_item(
     ctx_idx: &ContextSelectionSet<'_>,
     field: &Positioned<Field>,
-    names: &ListNames<'_>,
+    names: Option<&ListNames<'_>>,
     item: Pin<&mut (dyn Future<Output = ServerResult<Value>> + Send + '_)>,
 ) -> ServerResult<Value> {
-    let Some(path_node) = ctx_idx.path_node.as_ref() else {
-        return item.await;
+    let resolved = async {
+        item.await
+            .map(Some)
+            .map_err(|err| ctx_idx.set_error_path(err))
+    };
+    let (Some(names), Some(path_node)) = (names, ctx_idx.path_node.as_ref()) else {
+        return resolved.await.map(Option::unwrap_or_default);
     };
     let info = ResolveInfo {
         path_node,
@@ -164,11 +156,7 @@ async fn resolve_item(
         is_for_introspection: false,
         field: &field.node,
     };
-    let mut resolved = std::pin::pin!(async {
-        item.await
-            .map(Some)
-            .map_err(|err| ctx_idx.set_error_path(err))
-    });
+    let mut resolved = std::pin::pin!(resolved);
     ctx_idx
         .query_env
         .extensions
